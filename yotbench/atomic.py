@@ -1,0 +1,73 @@
+"""Write-then-rename helpers: no file is ever visible half-written under its final name."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield tmp
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary directory beside `target`; swap it in whole if the block succeeds.
+
+    An existing `target` is renamed aside first and removed after the swap, so a
+    reader sees either the old directory or the new one, never a mixture.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    tmp = target.with_name(f".{target.name}.{token}.tmp")
+    old = target.with_name(f".{target.name}.{token}.old")
+    tmp.mkdir()
+    try:
+        yield tmp
+        if target.exists():
+            os.rename(target, old)
+        os.rename(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Delete `.name.xxxx.tmp` / `.old` leftovers of an interrupted run under root."""
+    removed = 0
+    if not root.exists():
+        return removed
+    for path in root.rglob(".*.tmp"):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed += 1
+    for path in root.rglob(".*.old"):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed += 1
+    return removed

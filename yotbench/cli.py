@@ -1,0 +1,126 @@
+"""Command line: `yotbench run`, `yotbench sample`, ... (see `yotbench --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from yotbench import __version__
+from yotbench.errors import YotbenchError
+
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
+
+
+def _quiet_prefect() -> None:
+    """Keep Prefect's own log lines to warnings unless the user asked otherwise."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def _config(args: argparse.Namespace, **extra):
+    from yotbench.config import RunConfig
+
+    values = {"data_dir": Path(args.data_dir)}
+    for name in ("rebuild", "landing_workers", "task_runner", "dask_address"):
+        value = getattr(args, name, None)
+        if value is not None:
+            values[name] = value
+    values.update(extra)
+    return RunConfig(**values)
+
+
+def _has_submissions(raw_dir: Path) -> bool:
+    from yotbench.ingest import discover
+
+    return bool(discover(raw_dir))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    config = _config(args)
+    if args.sample_if_empty and not _has_submissions(config.raw_dir):
+        from yotbench.sample import write_sample
+
+        written = write_sample(config.raw_dir, frameworks=args.sample_framework)
+        print(f"{config.raw_dir} held no submissions: wrote the embedded sample ({len(written)} submissions)")
+    from flows.nightly import nightly
+    from yotbench.report import format_summary
+
+    flow = nightly
+    if config.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        runner = DaskTaskRunner(address=config.dask_address) if config.dask_address else DaskTaskRunner(
+            cluster_kwargs={"n_workers": config.landing_workers, "threads_per_worker": 1, "processes": True})
+        flow = nightly.with_options(task_runner=runner)
+    else:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        flow = nightly.with_options(task_runner=ThreadPoolTaskRunner(max_workers=config.landing_workers))
+    try:
+        summary = flow(config=config)
+    except YotbenchError as exc:
+        print(f"yotbench run failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_summary(summary))
+    return summary["exit_code"]
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from yotbench.sample import write_sample
+
+    raw_dir = Path(args.raw_dir) if args.raw_dir else Path(args.data_dir) / "raw"
+    written = write_sample(raw_dir.resolve(), frameworks=args.framework, scale=args.scale, seed=args.seed)
+    print(f"wrote {len(written)} submissions to {raw_dir.resolve()}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yotbench", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"yotbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", default="data", help="data directory holding raw/ (default: data)")
+
+    run = sub.add_parser("run", help="land new submissions and publish marts and briefings (the nightly flow)")
+    data_dir(run)
+    run.add_argument("--rebuild", action="store_true", default=None, help="rebuild marts even if nothing new landed")
+    run.add_argument("--workers", dest="landing_workers", type=int, help="submissions landed in parallel (default 2)")
+    run.add_argument("--task-runner", choices=["threads", "dask"], help="Prefect task runner for landing")
+    run.add_argument("--dask-address", help="Dask scheduler address, with --task-runner dask")
+    run.add_argument("--sample-if-empty", action="store_true", help="write the embedded sample first if raw/ is empty")
+    run.add_argument("--sample-framework", action="append", help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_run)
+
+    sample = sub.add_parser("sample", help="write the deterministic synthetic sample programme into raw/")
+    data_dir(sample)
+    sample.add_argument("--raw-dir", help="write here instead of DATA_DIR/raw")
+    sample.add_argument("--framework", action="append", help="framework id (repeatable; default yos-2018)")
+    sample.add_argument("--scale", type=int, default=1, help="multiply the number of inspections (default 1)")
+    sample.add_argument("--seed", type=int, default=20210221, help="random seed (default 20210221)")
+    sample.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(f"yotbench: invalid option: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except YotbenchError as exc:
+        print(f"yotbench: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+"""Find submissions in a raw folder and read them into string tables.
+
+A submission is either a folder of CSV files or one .xlsx workbook. Reading never
+changes the raw files. Everything is read as text: types are checked by the
+validation gate, so a bad value is reported with its row instead of crashing a
+parser. Structural problems (a missing file, sheet or column, an unreadable or
+empty file, ragged rows) are collected as `Problem`s; lossless clean-ups (a BOM,
+case and whitespace in codes, `N/A` for `na`) are applied and counted as notices.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from python_calamine import CalamineWorkbook
+
+from yotbench.errors import Problem
+from yotbench.records import TABLES, ColumnSpec, RecordSchema, load_record_schemas
+
+ROW_COLUMN = "_row"  # spreadsheet row number of each record (header = row 1)
+IGNORED_ENTRIES = re.compile(r"^(\.|_|~\$|readme)", re.IGNORECASE)
+MAX_LISTED = 50  # ragged rows etc. listed per file before summarising
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One entry of the raw folder."""
+
+    name: str
+    path: Path
+    format: Literal["csv", "xlsx", "unknown"]
+    content_hash: str
+    received: float  # modification time of the newest file, seconds since the epoch
+
+    @property
+    def files(self) -> list[Path]:
+        if self.path.is_dir():
+            return sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
+        return [self.path]
+
+
+@dataclass
+class Notice:
+    """A lossless normalisation applied to a submission."""
+
+    file: str
+    column: str | None
+    count: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, column {self.column}" if self.column else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class RawSubmission:
+    """A submission read into string tables, with what reading found."""
+
+    submission: Submission
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # table -> display file name
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def rows_read(self) -> dict[str, int]:
+        return {table: len(frame) for table, frame in self.tables.items()}
+
+
+def _hash_files(paths: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def discover(raw_dir: Path) -> list[Submission]:
+    """List the submissions in raw_dir, oldest received first, then by name."""
+    found = []
+    if not raw_dir.exists():
+        return found
+    for entry in sorted(raw_dir.iterdir()):
+        if IGNORED_ENTRIES.match(entry.name):
+            continue
+        if entry.is_dir():
+            files = sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith("."))
+            fmt: Literal["csv", "xlsx", "unknown"] = "csv"
+        elif entry.suffix.lower() == ".xlsx":
+            files, fmt = [entry], "xlsx"
+        else:
+            files, fmt = [entry], "unknown"
+        received = max((p.stat().st_mtime for p in files), default=entry.stat().st_mtime)
+        found.append(Submission(entry.name, entry, fmt, _hash_files(files, raw_dir), received))
+    return sorted(found, key=lambda s: (s.received, s.name))
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def _problem(file: str, rule: str, message: str, row: int | None = None,
+             column: str | None = None, value: str | None = None) -> Problem:
+    return Problem(file=file, row=row, column=column, value=value, rule=rule, message=message)
+
+
+def _header_key(name: object) -> str:
+    return str(name).replace("\ufeff", "").strip().lower()
+
+
+def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | None:
+    """Read one CSV file as text; None (with problems recorded) if it cannot be read."""
+    data = path.read_bytes()
+    if not data.strip():
+        raw.problems.append(_problem(display, "file_empty", f"{display} is empty: it needs a header row and data rows"))
+        return None
+    if b"\0" in data[:65536] or b"\0" in data[-65536:]:
+        raw.problems.append(_problem(display, "file_not_text", f"{display} is not a text CSV file (it contains binary data)"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raw.problems.append(_problem(
+            display, "file_not_utf8",
+            f"{display} is not UTF-8: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; "
+            "save the file as 'CSV UTF-8'",
+            row=line,
+        ))
+        return None
+    if text.startswith("\ufeff"):
+        raw.notices.append(Notice(display, None, 1, "byte-order mark removed"))
+        text = text[1:]
+        data = data[3:]
+    first = next(csv.reader(io.StringIO(text)), [])
+    header = [_header_key(h) for h in first]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated or any(h == "" for h in header):
+        for name in duplicated:
+            raw.problems.append(_problem(display, "column_duplicated", f"column {name!r} appears more than once in the header", row=1, column=name))
+        if "" in header:
+            raw.problems.append(_problem(display, "column_unnamed", "the header has an empty column name", row=1))
+        return None
+    ragged: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row) -> str:
+        ragged.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raw.problems.append(_problem(display, "file_unreadable", f"{display} cannot be read as CSV: {exc}"))
+        return None
+    if ragged:
+        _report_ragged(text, display, len(header), raw)
+        return None
+    frame = table.to_pandas()
+    frame.insert(0, ROW_COLUMN, range(2, len(frame) + 2))
+    return frame
+
+
+def _report_ragged(text: str, display: str, width: int, raw: RawSubmission) -> None:
+    """Name each record whose field count differs from the header's (record-numbered rows)."""
+    listed = 0
+    total = 0
+    for number, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if number == 1 or not record or len(record) == width:
+            continue
+        total += 1
+        if listed < MAX_LISTED:
+            listed += 1
+            raw.problems.append(_problem(
+                display, "row_field_count",
+                f"row {number} has {len(record)} fields; the header has {width}",
+                row=number, value=",".join(record)[:120],
+            ))
+    if total > listed:
+        raw.problems.append(_problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields"))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSubmission) -> None:
+    display = sub.path.name
+    try:
+        book = CalamineWorkbook.from_path(str(sub.path))
+        names = list(book.sheet_names)
+    except Exception as exc:  # calamine raises several private types for damaged files
+        raw.problems.append(_problem(display, "file_unreadable", f"{display} cannot be opened as an .xlsx workbook: {exc}"))
+        return
+    by_key = {name.strip().lower(): name for name in names}
+    for table, schema in schemas.items():
+        sheet_name = by_key.get(table)
+        label = f"{display}[{table}]"
+        if sheet_name is None:
+            if not schema.optional_table:
+                raw.problems.append(_problem(display, "sheet_missing", f"{display} has no sheet named {table!r} (sheets: {', '.join(names) or 'none'})"))
+            continue
+        if sheet_name != table:
+            raw.notices.append(Notice(label, None, 1, f"sheet {sheet_name!r} read as {table!r}"))
+        try:
+            rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raw.problems.append(_problem(label, "file_unreadable", f"sheet {sheet_name!r} cannot be read: {exc}"))
+            continue
+        texts = [[_cell_text(v) for v in row] for row in rows]
+        numbered = [(i + 1, r) for i, r in enumerate(texts) if any(c.strip() for c in r)]
+        if not numbered:
+            raw.problems.append(_problem(label, "file_empty", f"sheet {table!r} is empty: it needs a header row and data rows"))
+            continue
+        header_row, header_cells = numbered[0]
+        while header_cells and not header_cells[-1].strip():
+            header_cells = header_cells[:-1]
+        header = [_header_key(h) for h in header_cells]
+        duplicated = sorted({h for h in header if header.count(h) > 1})
+        if duplicated or "" in header:
+            for name in duplicated:
+                raw.problems.append(_problem(label, "column_duplicated", f"column {name!r} appears more than once in the header", row=header_row, column=name))
+            if "" in header:
+                raw.problems.append(_problem(label, "column_unnamed", "the header has an empty column name", row=header_row))
+            continue
+        width = len(header)
+        body = numbered[1:]
+        overflow = [(n, r) for n, r in body if any(c.strip() for c in r[width:])]
+        for number, record in overflow[:MAX_LISTED]:
+            raw.problems.append(_problem(label, "row_field_count", f"row {number} has values beyond the header's {width} columns", row=number))
+        if overflow:
+            continue
+        frame = pd.DataFrame([(r + [""] * width)[:width] for _, r in body], columns=header, dtype="str")
+        if frame.empty:
+            frame = pd.DataFrame({h: pd.Series([], dtype="str") for h in header})
+        frame.insert(0, ROW_COLUMN, [n for n, _ in body])
+        raw.tables[table] = frame
+        raw.files[table] = label
+
+
+def read_submission(sub: Submission) -> RawSubmission:
+    """Read a submission's tables as text and check its structure."""
+    schemas = load_record_schemas()
+    raw = RawSubmission(sub)
+    if sub.format == "unknown":
+        raw.problems.append(_problem(
+            sub.name, "submission_format",
+            f"{sub.name} is not a submission: drop a folder of CSV files or one .xlsx workbook",
+        ))
+        return raw
+    if sub.format == "xlsx":
+        _read_workbook(sub, schemas, raw)
+    else:
+        present = {p.name.lower(): p for p in sub.path.iterdir() if p.is_file()}
+        for table, schema in schemas.items():
+            path = present.get(schema.file)
+            display = f"{sub.name}/{schema.file}"
+            if path is None:
+                if not schema.optional_table:
+                    raw.problems.append(_problem(display, "file_missing", f"{sub.name} has no {schema.file}"))
+                continue
+            frame = _read_csv(path, display, raw)
+            if frame is not None:
+                raw.tables[table] = frame
+                raw.files[table] = display
+    for table, frame in list(raw.tables.items()):
+        _check_columns(raw, table, frame, schemas[table])
+    if not raw.problems:
+        for table, frame in raw.tables.items():
+            raw.tables[table] = _normalise(raw, table, frame, schemas[table])
+    return raw
+
+
+def _check_columns(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: RecordSchema) -> None:
+    file = raw.files[table]
+    present = set(frame.columns) - {ROW_COLUMN}
+    for name in schema.required_columns:
+        if name not in present:
+            raw.problems.append(_problem(file, "column_missing", f"required column {name!r} is missing", row=1, column=name))
+    for name in sorted(present - set(schema.columns)):
+        raw.warnings.append(_problem(file, "column_unexpected", f"column {name!r} is not part of the {table} contract and is ignored", row=1, column=name))
+    n = len(frame)
+    if schema.min_rows is not None and n < schema.min_rows:
+        raw.problems.append(_problem(file, "rows_too_few", f"{file} has {n} data rows; at least {schema.min_rows} needed"))
+    if schema.max_rows is not None and n > schema.max_rows:
+        raw.problems.append(_problem(file, "rows_too_many", f"{file} has {n} data rows; at most {schema.max_rows} allowed"))
+
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def _code_map(spec: ColumnSpec, values: pd.Index) -> dict[str, str]:
+    """Map each distinct raw value of a code column to its normal form, where one exists."""
+    mapping = {}
+    allowed = set(spec.enum) if spec.enum else None
+    for value in values:
+        key = value.strip().lower()
+        key = spec.aliases.get(key, key)
+        if allowed is not None and key not in allowed:
+            joined = _SEPARATORS.sub("_", key)
+            key = spec.aliases.get(joined, joined)
+            if key not in allowed:
+                continue  # leave it as given; the gate reports it with its row
+        if key != value:
+            mapping[value] = key
+    return mapping
+
+
+def _normalise(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: RecordSchema) -> pd.DataFrame:
+    file = raw.files[table]
+    frame = frame[[c for c in frame.columns if c == ROW_COLUMN or c in schema.columns]].copy()
+    for name in schema.columns:
+        if name not in frame.columns:
+            frame[name] = ""
+            continue
+        spec = schema.columns[name]
+        column = frame[name]
+        if spec.code:
+            mapping = _code_map(spec, pd.Index(column.unique()))
+            if mapping:
+                changed = column.isin(mapping.keys())
+                frame[name] = column.map(lambda v: mapping.get(v, v))
+                example = next(iter(mapping.items()))
+                raw.notices.append(Notice(file, name, int(changed.sum()), f"{int(changed.sum())} values normalised (e.g. {example[0]!r} -> {example[1]!r})"))
+        else:
+            stripped = column.str.strip()
+            changed = int((stripped != column).sum())
+            if changed:
+                frame[name] = stripped
+                raw.notices.append(Notice(file, name, changed, f"{changed} values had surrounding whitespace removed"))
+    return frame[[ROW_COLUMN, *schema.columns]]
+
+
+__all__ = ["TABLES", "ROW_COLUMN", "Submission", "RawSubmission", "Notice", "discover", "read_submission"]

@@ -1,0 +1,109 @@
+"""Cast a validated submission to typed tables and write them as Parquet.
+
+Layout: DIR/parquet/<table>/<framework>/<inspection_id>/<hash12>.parquet, zstd.
+The content hash in the file name makes each version a distinct file, so a new
+version is written beside the old one and the ledger switches between them in one
+transaction; the marts read exactly the files the ledger lists as current.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from yotbench.atomic import atomic_file
+from yotbench.ingest import RawSubmission
+
+LANDED_TABLES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
+
+ARROW_SCHEMAS = {
+    "inspections": pa.schema([
+        ("inspection_id", pa.string()), ("framework", pa.string()), ("provider", pa.string()),
+        ("region", pa.string()), ("nation", pa.string()), ("fieldwork_start", pa.date32()),
+        ("fieldwork_end", pa.date32()), ("published", pa.date32()), ("submission", pa.string()),
+        ("content_hash", pa.string()), ("run_id", pa.string()), ("landed_at", pa.timestamp("s", tz="UTC")),
+    ]),
+    "cases": pa.schema([
+        ("inspection_id", pa.string()), ("case_ref", pa.string()), ("case_type", pa.string()),
+        ("disposal", pa.string()), ("gender", pa.string()), ("ethnicity", pa.string()),
+        ("looked_after", pa.string()), ("age", pa.int8()), ("rosh", pa.string()),
+        ("safety_wellbeing", pa.string()),
+    ]),
+    "answers": pa.schema([
+        ("inspection_id", pa.string()), ("case_ref", pa.string()), ("question_id", pa.string()),
+        ("answer", pa.string()),
+    ]),
+    "ratings": pa.schema([
+        ("inspection_id", pa.string()), ("standard_id", pa.string()), ("rating", pa.string()),
+        ("kind", pa.string()), ("reason", pa.string()),
+    ]),
+}
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.where(column != ""), format="%Y-%m-%d").dt.date
+
+
+def typed_tables(raw: RawSubmission, run_id: str) -> dict[str, pa.Table]:
+    """The submission's tables with landed types and lineage columns."""
+    inspection = raw.tables["inspection"].iloc[0]
+    inspection_id = inspection["inspection_id"]
+    frames: dict[str, pd.DataFrame] = {}
+    head = raw.tables["inspection"].drop(columns="_row").copy()
+    for column in ("fieldwork_start", "fieldwork_end", "published"):
+        head[column] = _dates(head[column])
+    head["submission"] = raw.submission.name
+    head["content_hash"] = raw.submission.content_hash
+    head["run_id"] = run_id
+    head["landed_at"] = datetime.now(UTC).replace(microsecond=0)
+    frames["inspections"] = head
+    cases = raw.tables["cases"].drop(columns="_row").copy()
+    cases["age"] = cases["age"].astype("int8")
+    frames["cases"] = cases
+    frames["answers"] = raw.tables["answers"].drop(columns="_row")
+    if "ratings" in raw.tables:
+        ratings = raw.tables["ratings"].drop(columns="_row").copy()
+        ratings["reason"] = ratings["reason"].where(ratings["reason"] != "")
+        frames["ratings"] = ratings
+    out = {}
+    for name, frame in frames.items():
+        if name != "inspections":
+            frame = frame.assign(inspection_id=inspection_id)
+        schema = ARROW_SCHEMAS[name]
+        out[name] = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    return out
+
+
+def parquet_path(parquet_dir: Path, table: str, framework: str, inspection_id: str, content_hash: str) -> Path:
+    return parquet_dir / table / framework / inspection_id / f"{content_hash[:12]}.parquet"
+
+
+def write_parquet(tables: dict[str, pa.Table], parquet_dir: Path, framework: str, inspection_id: str,
+                  content_hash: str) -> dict[str, str]:
+    """Write each table beside any older version; returns table -> path relative to parquet_dir's parent."""
+    files = {}
+    for name, table in tables.items():
+        target = parquet_path(parquet_dir, name, framework, inspection_id, content_hash)
+        with atomic_file(target) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+        files[name] = target.relative_to(parquet_dir.parent).as_posix()
+    return files
+
+
+def retire(data_dir: Path, files: dict[str, str], history_dir: Path) -> None:
+    """Move a superseded version's files out of the current store into history."""
+    for relative in files.values():
+        source = data_dir / relative
+        if source.exists():
+            target = history_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+            try:
+                source.parent.rmdir()
+            except OSError:
+                pass

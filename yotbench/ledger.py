@@ -1,0 +1,221 @@
+"""The ledger: what was seen, landed, superseded and rejected, and every run.
+
+A small SQLite database at DIR/ledger.sqlite. SQLite gives each record an atomic
+transaction, which is what crash safety needs: a submission counts as landed only
+once its row here is committed, after its Parquet files are in place.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+create table if not exists runs (
+    run_id       text primary key,
+    started_at   text not null,
+    ended_at     text,
+    status       text not null,          -- running | published | no_change | failed
+    summary      text                    -- JSON run record
+);
+create table if not exists submissions (
+    id               integer primary key autoincrement,
+    run_id           text not null,
+    name             text not null,       -- folder or workbook name in raw/
+    content_hash     text not null,
+    format           text not null,
+    inspection_id    text,
+    framework        text,
+    status           text not null,       -- landed | superseded | rejected
+    received_at      text,
+    recorded_at      text not null,
+    error_count      integer not null default 0,
+    warning_count    integer not null default 0,
+    notice_count     integer not null default 0,
+    rules_hash       text,
+    quarantine_path  text,
+    files            text,                -- JSON: table -> landed Parquet path (relative to DIR)
+    superseded_by    integer references submissions(id),
+    note             text
+);
+create index if not exists submissions_name_hash on submissions(name, content_hash);
+create index if not exists submissions_inspection on submissions(inspection_id, status);
+create table if not exists submission_tables (
+    submission_id     integer not null references submissions(id),
+    table_name        text not null,
+    rows_read         integer not null,
+    rows_landed       integer not null,
+    rows_quarantined  integer not null,
+    primary key (submission_id, table_name)
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class LedgerSubmission:
+    id: int
+    run_id: str
+    name: str
+    content_hash: str
+    format: str
+    inspection_id: str | None
+    framework: str | None
+    status: str
+    received_at: str | None
+    recorded_at: str
+    error_count: int
+    rules_hash: str | None
+    quarantine_path: str | None
+    files: dict[str, str]
+    note: str | None
+
+
+class Ledger:
+    """Connection to the ledger; open one per thread (`with Ledger(path) as ledger`)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("pragma journal_mode=wal")
+        self.db.execute("pragma foreign_keys=on")
+        self.db.executescript(SCHEMA)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("begin immediate")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("rollback")
+            raise
+        self.db.execute("commit")
+
+    # --- runs ----------------------------------------------------------------
+
+    def start_run(self, run_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("insert into runs(run_id, started_at, status) values (?, ?, 'running')", (run_id, now()))
+
+    def finish_run(self, run_id: str, status: str, summary: dict) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "update runs set ended_at = ?, status = ?, summary = ? where run_id = ?",
+                (now(), status, json.dumps(summary, default=str), run_id),
+            )
+
+    def runs(self, limit: int = 10) -> list[dict]:
+        rows = self.db.execute("select * from runs order by started_at desc, run_id desc limit ?", (limit,))
+        return [{**dict(r), "summary": json.loads(r["summary"]) if r["summary"] else None} for r in rows]
+
+    def last_published_run(self) -> dict | None:
+        row = self.db.execute(
+            "select * from runs where status = 'published' order by started_at desc, run_id desc limit 1"
+        ).fetchone()
+        return {**dict(row), "summary": json.loads(row["summary"])} if row else None
+
+    # --- submissions ---------------------------------------------------------
+
+    def _submission(self, row: sqlite3.Row) -> LedgerSubmission:
+        return LedgerSubmission(
+            id=row["id"], run_id=row["run_id"], name=row["name"], content_hash=row["content_hash"],
+            format=row["format"], inspection_id=row["inspection_id"], framework=row["framework"],
+            status=row["status"], received_at=row["received_at"], recorded_at=row["recorded_at"],
+            error_count=row["error_count"], rules_hash=row["rules_hash"],
+            quarantine_path=row["quarantine_path"], files=json.loads(row["files"] or "{}"), note=row["note"],
+        )
+
+    def latest(self, name: str, content_hash: str) -> LedgerSubmission | None:
+        """The most recent record of this exact submission content."""
+        row = self.db.execute(
+            "select * from submissions where name = ? and content_hash = ? order by id desc limit 1",
+            (name, content_hash),
+        ).fetchone()
+        return self._submission(row) if row else None
+
+    def current(self) -> list[LedgerSubmission]:
+        """The landed, not superseded, version of every inspection."""
+        rows = self.db.execute("select * from submissions where status = 'landed' order by inspection_id")
+        return [self._submission(r) for r in rows]
+
+    def current_for(self, inspection_id: str) -> LedgerSubmission | None:
+        row = self.db.execute(
+            "select * from submissions where status = 'landed' and inspection_id = ?", (inspection_id,)
+        ).fetchone()
+        return self._submission(row) if row else None
+
+    def current_named(self, name: str) -> LedgerSubmission | None:
+        row = self.db.execute(
+            "select * from submissions where status = 'landed' and name = ?", (name,)
+        ).fetchone()
+        return self._submission(row) if row else None
+
+    def record(self, *, run_id: str, name: str, content_hash: str, format: str, status: str,
+               inspection_id: str | None = None, framework: str | None = None,
+               received_at: str | None = None, error_count: int = 0, warning_count: int = 0,
+               notice_count: int = 0, rules_hash: str | None = None, quarantine_path: str | None = None,
+               files: dict[str, str] | None = None, tables: dict[str, tuple[int, int, int]] | None = None,
+               supersedes: list[int] | None = None, note: str | None = None) -> int:
+        """Record one outcome; landed rows supersede the ids given, all in one transaction."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                """insert into submissions(run_id, name, content_hash, format, inspection_id, framework,
+                       status, received_at, recorded_at, error_count, warning_count, notice_count,
+                       rules_hash, quarantine_path, files, note)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (run_id, name, content_hash, format, inspection_id, framework, status, received_at, now(),
+                 error_count, warning_count, notice_count, rules_hash, quarantine_path,
+                 json.dumps(files or {}), note),
+            )
+            new_id = cursor.lastrowid
+            for table, (read, landed, quarantined) in (tables or {}).items():
+                db.execute(
+                    "insert into submission_tables values (?, ?, ?, ?, ?)",
+                    (new_id, table, read, landed, quarantined),
+                )
+            for old in supersedes or []:
+                db.execute(
+                    "update submissions set status = 'superseded', superseded_by = ? where id = ? and status = 'landed'",
+                    (new_id, old),
+                )
+        return new_id
+
+    def table_counts(self, submission_id: int) -> dict[str, tuple[int, int, int]]:
+        rows = self.db.execute(
+            "select table_name, rows_read, rows_landed, rows_quarantined from submission_tables where submission_id = ?",
+            (submission_id,),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def rejected_awaiting(self) -> list[LedgerSubmission]:
+        """Rejected submissions whose name has not landed since."""
+        rows = self.db.execute(
+            """select s.* from submissions s
+               where s.status = 'rejected'
+                 and s.id = (select max(id) from submissions t where t.name = s.name)
+               order by s.recorded_at desc"""
+        )
+        return [self._submission(r) for r in rows]
+
+    def history(self) -> list[LedgerSubmission]:
+        rows = self.db.execute("select * from submissions order by id")
+        return [self._submission(r) for r in rows]

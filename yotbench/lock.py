@@ -1,0 +1,80 @@
+"""One run at a time per data directory: an advisory lock file.
+
+The lock is an `flock` on DIR/run.lock, which the kernel releases when the
+holding process ends however it ends, so a killed run never leaves a lock that
+blocks the next one. The file also records who holds it, for the message a
+second run prints, and whether the last holder finished cleanly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from yotbench.errors import YotbenchError
+
+
+class RunLocked(YotbenchError):
+    """Another run holds the data directory."""
+
+
+@dataclass
+class RunLock:
+    path: Path
+    run_id: str
+    wait_seconds: float = 0.0
+    stale: dict | None = None  # what a killed earlier holder left behind, if anything
+    _fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _read(fd)
+                    os.close(fd)
+                    who = f"run {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})" if holder else "another run"
+                    raise RunLocked(f"{self.path.parent} is in use by {who}; try again when it finishes") from None
+                time.sleep(0.5)
+        previous = _read(fd)
+        if previous and previous.get("state") == "running":
+            self.stale = previous  # its holder died without releasing: the kernel freed the lock
+        _write(fd, {"run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "state": "running"})
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is None:
+            return
+        holder = _read(self._fd) or {}
+        _write(self._fd, {**holder, "state": "released"})
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
+def _read(fd: int) -> dict | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    data = os.read(fd, 4096)
+    try:
+        return json.loads(data) if data.strip() else None
+    except json.JSONDecodeError:
+        return None
+
+
+def _write(fd: int, payload: dict) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps(payload).encode())
+    os.fsync(fd)

@@ -1,0 +1,230 @@
+"""The steps of a run, as plain functions: plan, land or quarantine each submission.
+
+flows/nightly.py calls these as Prefect tasks; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from yotbench.atomic import atomic_dir
+from yotbench.config import SCHEMAS_DIR, RunConfig
+from yotbench.errors import PROBLEM_FIELDS, Problem
+from yotbench.ingest import Notice, RawSubmission, Submission, discover, read_submission
+from yotbench.landing import retire, typed_tables, write_parquet
+from yotbench.ledger import Ledger
+
+TABLE_FILES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def rules_hash() -> str:
+    """Hash of every rule file; a rejected submission is re-checked when the rules change."""
+    digest = hashlib.sha256()
+    for path in sorted(SCHEMAS_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(SCHEMAS_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    """What a run will do with each entry of the raw folder."""
+
+    todo: list[Submission] = field(default_factory=list)
+    unchanged: list[Submission] = field(default_factory=list)
+    awaiting: list[Submission] = field(default_factory=list)  # rejected before, not changed since
+    superseded_in_drop: list[tuple[Submission, Submission]] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return len(self.todo) + len(self.unchanged) + len(self.awaiting) + len(self.superseded_in_drop)
+
+
+def peek_inspection_id(sub: Submission) -> str | None:
+    """The inspection_id a submission declares, if it can be read at all."""
+    raw = read_submission(sub) if sub.format != "unknown" else None
+    if raw is None or "inspection" not in raw.tables or raw.tables["inspection"].empty:
+        return None
+    return str(raw.tables["inspection"]["inspection_id"].iloc[0]).strip() or None
+
+
+def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
+    """Sort the raw folder into new or changed work, unchanged, and awaiting correction.
+
+    Where two new submissions in one drop declare the same inspection_id, the one
+    received last is the live version and the others are recorded as superseded
+    without landing, so a rebuild from the same raw folder gives the same store.
+    """
+    plan = Plan()
+    for sub in discover(config.raw_dir):
+        previous = ledger.latest(sub.name, sub.content_hash)
+        if previous is None:
+            plan.todo.append(sub)
+        elif previous.status in ("landed", "superseded"):
+            plan.unchanged.append(sub)
+        elif previous.status == "rejected" and previous.rules_hash == rules:
+            plan.awaiting.append(sub)
+        else:
+            plan.todo.append(sub)
+    by_id: dict[str, list[Submission]] = {}
+    for sub in plan.todo:
+        inspection_id = peek_inspection_id(sub)
+        if inspection_id:
+            by_id.setdefault(inspection_id, []).append(sub)
+    for group in by_id.values():
+        if len(group) > 1:
+            live = max(group, key=lambda s: (s.received, s.name))
+            for sub in group:
+                if sub is not live:
+                    plan.todo.remove(sub)
+                    plan.superseded_in_drop.append((sub, live))
+    return plan
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission in a run."""
+
+    name: str
+    status: str  # landed | rejected | superseded
+    inspection_id: str | None = None
+    framework: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    tables: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # read, landed, quarantined
+    quarantine_path: str | None = None
+    superseded: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name, "status": self.status, "inspection_id": self.inspection_id,
+            "framework": self.framework, "errors": len(self.problems), "warnings": len(self.warnings),
+            "notices": [str(n) for n in self.notices],
+            "first_errors": [str(p) for p in self.problems[:5]],
+            "tables": {t: {"read": r, "landed": landed, "quarantined": q} for t, (r, landed, q) in self.tables.items()},
+            "quarantine_path": self.quarantine_path, "superseded": self.superseded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _validate(raw: RawSubmission, config: RunConfig, run_id: str) -> tuple[list[Problem], list[Problem]]:
+    """Run the validation gate; returns (errors, warnings)."""
+    from yotbench.validation import validate_submission
+
+    return validate_submission(raw, config=config, run_id=run_id)
+
+
+def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, run_id: str) -> Path:
+    """Copy the submission unchanged, with errors.csv and README.txt, into quarantine."""
+    sub = raw.submission
+    target = config.quarantine_dir / run_id / sub.name
+    with atomic_dir(target) as tmp:
+        if sub.path.is_dir():
+            shutil.copytree(sub.path, tmp / "submission", dirs_exist_ok=True)
+            for item in (tmp / "submission").iterdir():
+                item.rename(tmp / item.name)
+            (tmp / "submission").rmdir()
+        else:
+            shutil.copy2(sub.path, tmp / sub.path.name)
+        with (tmp / "errors.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=PROBLEM_FIELDS)
+            writer.writeheader()
+            for problem in problems:
+                writer.writerow(problem.as_dict())
+        rules = sorted({p.rule for p in problems})
+        lines = [
+            f"Submission {sub.name} was rejected by yotbench run {run_id}.",
+            "",
+            f"Nothing from it was landed: {len(problems)} problem(s) were found, listed one per line",
+            "in errors.csv (file, row, column, value, rule, message). Rows are spreadsheet rows:",
+            "the header is row 1.",
+            "",
+            f"Rules broken: {', '.join(rules)}.",
+            "",
+            "First problems:",
+            *[f"  - {p}" for p in problems[:10]],
+            "",
+            "To fix: correct the submission at its source and drop the corrected version into",
+            "data/raw/ (under the same name to replace this one). The next run checks it again.",
+            f"The files here are an unchanged copy of what was received (content hash {sub.content_hash[:12]}).",
+        ]
+        (tmp / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: str) -> Outcome:
+    """Read, validate, then land or quarantine one submission, recording it in the ledger."""
+    started = time.perf_counter()
+    raw = read_submission(sub)
+    problems = list(raw.problems)
+    warnings = list(raw.warnings)
+    if not problems:
+        errors, more_warnings = _validate(raw, config, run_id)
+        problems += errors
+        warnings += more_warnings
+    head = raw.tables.get("inspection")
+    inspection_id = framework = None
+    if head is not None and len(head):
+        inspection_id = str(head["inspection_id"].iloc[0]) or None
+        framework = str(head["framework"].iloc[0]) or None
+    read_counts = raw.rows_read()
+    received = datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds")
+    outcome = Outcome(sub.name, "rejected", inspection_id, framework, problems, warnings, raw.notices)
+    with Ledger(config.ledger_path) as ledger:
+        if problems:
+            target = _quarantine(raw, problems, config, run_id)
+            outcome.quarantine_path = target.relative_to(config.data_dir).as_posix()
+            outcome.tables = {TABLE_FILES[t]: (n, 0, n) for t, n in read_counts.items()}
+            ledger.record(
+                run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
+                status="rejected", inspection_id=inspection_id, framework=framework, received_at=received,
+                error_count=len(problems), warning_count=len(warnings), notice_count=len(raw.notices),
+                rules_hash=rules, quarantine_path=outcome.quarantine_path, tables=outcome.tables,
+            )
+        else:
+            tables = typed_tables(raw, run_id)
+            files = write_parquet(tables, config.parquet_dir, framework, inspection_id, sub.content_hash)
+            outcome.status = "landed"
+            outcome.tables = {
+                TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()
+            }
+            replaced = {s.id: s for s in (ledger.current_for(inspection_id), ledger.current_named(sub.name)) if s}
+            ledger.record(
+                run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
+                status="landed", inspection_id=inspection_id, framework=framework, received_at=received,
+                warning_count=len(warnings), notice_count=len(raw.notices), rules_hash=rules,
+                files=files, tables=outcome.tables, supersedes=list(replaced),
+            )
+            for old in replaced.values():
+                if old.content_hash != sub.content_hash or old.files != files:
+                    retire(config.data_dir, old.files, config.data_dir / "parquet_history")
+                outcome.superseded.append(old.name)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConfig, run_id: str) -> Outcome:
+    """An older version dropped beside a newer one: kept on record, not landed."""
+    inspection_id = peek_inspection_id(sub)
+    with Ledger(config.ledger_path) as ledger:
+        ledger.record(
+            run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
+            status="superseded", inspection_id=inspection_id,
+            received_at=datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds"),
+            note=f"superseded in the same drop by {live.name}",
+        )
+    return Outcome(sub.name, "superseded", inspection_id)

@@ -1,0 +1,123 @@
+"""The run record: what a run did, kept in the ledger and printed as a one-screen summary."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from yotbench.config import RunConfig
+
+SHOWN_ERRORS = 3
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    config: RunConfig
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    outcomes: list = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    awaiting: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    published: bool = False
+
+    def plan(self, plan) -> None:
+        self.unchanged = [s.name for s in plan.unchanged]
+        self.awaiting = [s.name for s in plan.awaiting]
+
+    def add(self, outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def stage(self, name: str, started: float) -> None:
+        self.stages[name] = round(time.perf_counter() - started, 3)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def fail(self, exc: BaseException) -> None:
+        self.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+    @property
+    def exit_code(self) -> int:
+        if self.error:
+            return 1
+        return 2 if self.count("rejected") else 0
+
+    def final_status(self) -> str:
+        if self.error:
+            return "failed"
+        return "published" if self.published else "no_change"
+
+    def as_dict(self) -> dict:
+        config = self.config
+        outputs = {
+            "parquet": str(config.parquet_dir),
+            "ledger": str(config.ledger_path),
+            **{k: (str(v) if not isinstance(v, (list, dict)) else v) for k, v in self.outputs.items()},
+        }
+        if self.count("rejected"):
+            outputs["quarantine"] = str(config.quarantine_dir / self.run_id)
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "status": self.final_status(),
+            "exit_code": self.exit_code,
+            "data_dir": str(config.data_dir),
+            "counts": {
+                "seen": len(self.outcomes) + len(self.unchanged) + len(self.awaiting),
+                "landed": self.count("landed"),
+                "skipped": len(self.unchanged),
+                "rejected": self.count("rejected"),
+                "superseded": self.count("superseded"),
+                "awaiting_correction": len(self.awaiting),
+            },
+            "submissions": [o.as_dict() for o in self.outcomes],
+            "awaiting": self.awaiting,
+            "stages": self.stages,
+            "outputs": outputs,
+            "notes": self.notes,
+            "error": self.error,
+        }
+
+
+def format_summary(summary: dict) -> str:
+    """The one-screen summary `yotbench run` prints."""
+    c = summary["counts"]
+    lines = [
+        f"yotbench run {summary['run_id']}: {summary['status']}",
+        f"  submissions: {c['seen']} seen, {c['landed']} landed, {c['skipped']} skipped (unchanged), "
+        f"{c['rejected']} rejected" + (f", {c['superseded']} superseded in the drop" if c["superseded"] else ""),
+    ]
+    if c["awaiting_correction"]:
+        lines.append(f"  awaiting correction (rejected earlier, unchanged): {', '.join(summary['awaiting'])}")
+    for sub in summary["submissions"]:
+        if sub["status"] == "landed" and sub["superseded"]:
+            lines.append(f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}")
+    rejected = [s for s in summary["submissions"] if s["status"] == "rejected"]
+    for sub in rejected:
+        lines.append(f"  REJECTED {sub['name']}: {sub['errors']} error(s); full list in "
+                     f"{summary['data_dir']}/{sub['quarantine_path']}/errors.csv")
+        for text in sub["first_errors"][:SHOWN_ERRORS]:
+            lines.append(f"    - {text}")
+        if sub["errors"] > SHOWN_ERRORS:
+            lines.append(f"    ... and {sub['errors'] - SHOWN_ERRORS} more")
+    if summary["stages"]:
+        lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary["stages"].items()))
+    lines.append("  outputs:")
+    for name, path in summary["outputs"].items():
+        if isinstance(path, list):
+            for item in path:
+                lines.append(f"    {name}: {item}")
+        else:
+            lines.append(f"    {name}: {path}")
+    for note in summary["notes"]:
+        lines.append(f"  note: {note}")
+    if summary["error"]:
+        lines.append(f"  FAILED: {summary['error']}")
+    return "\n".join(lines)
