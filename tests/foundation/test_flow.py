@@ -1,0 +1,33 @@
+"""`yotbench run` runs the real Prefect flow `nightly` end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import copy_submission
+from yotbench.cli import main
+from yotbench.config import RunConfig
+from yotbench.ledger import Ledger
+
+pytestmark = pytest.mark.prefect
+
+
+def test_run_lands_then_skips(prefect_harness, tmp_path, sample_raw, capsys):
+    config = RunConfig(data_dir=tmp_path)
+    for entry in sorted(sample_raw.iterdir())[:4]:
+        copy_submission(entry, config.raw_dir)
+
+    assert main(["run", "--data-dir", str(tmp_path)]) == 0
+    first = capsys.readouterr().out
+    assert "4 seen, 4 landed, 0 skipped (unchanged), 0 rejected" in first
+    assert str(config.parquet_dir) in first
+
+    assert main(["run", "--data-dir", str(tmp_path)]) == 0
+    second = capsys.readouterr().out
+    assert "4 seen, 0 landed, 4 skipped (unchanged), 0 rejected" in second
+
+    with Ledger(config.ledger_path) as ledger:
+        runs = ledger.runs()
+        assert len(runs) == 2
+        assert [r["summary"]["counts"]["landed"] for r in runs] == [0, 4]
+        assert len(ledger.current()) == 4
