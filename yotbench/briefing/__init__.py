@@ -1,0 +1,1 @@
+"""The periodic aggregate briefing (issue 6)."""

@@ -1,0 +1,114 @@
+"""Disclosure control for the aggregate briefing: primary and secondary suppression, shown as [c].
+
+Primary: a count below the threshold (`RunConfig.suppress_below`, default 5; zero
+included) is suppressed, and so is every figure built on it (a percentage whose base
+is suppressed, its interval).
+
+Secondary: published counts are tied together by totals (the groups of a
+characteristic add up to all cases; ethnic groups add up to the white / minority
+ethnic split). Each tie is a linear equation; a suppressed cell can be worked out
+exactly when its unit vector lies in the row space of the equations restricted to
+the suppressed cells. While any suppressed cell can be worked out, one more published
+cell tied to the suppressed ones is suppressed: one that hides it if there is one, a
+breakdown cell before a total, then the one leaving fewest cells exposed, then the
+smallest. The check is exact linear algebra, so it also catches a cell recovered by
+combining two totals (rows and columns of a cross-table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SUPPRESSED = "[c]"
+SHORTHAND = {
+    "[c]": "Confidential: suppressed because it was built from fewer than {threshold} cases, "
+    "or because it would let a suppressed figure be worked out from a total.",
+    "[x]": "Not available: no cases or inspections in the period to build the figure from.",
+    "[z]": "Not applicable.",
+}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Published cells that add up: sum(members) == total."""
+
+    total: Hashable
+    members: tuple[Hashable, ...]
+
+
+def is_primary(count: float, threshold: int) -> bool:
+    """A cell built from fewer than `threshold` cases (zero included)."""
+    return count < threshold
+
+
+def _matrix(keys: list[Hashable], constraints: Sequence[Constraint]) -> np.ndarray:
+    column = {k: i for i, k in enumerate(keys)}
+    a = np.zeros((len(constraints), len(keys)))
+    for row, c in enumerate(constraints):
+        for m in c.members:
+            a[row, column[m]] += 1
+        a[row, column[c.total]] -= 1
+    return a
+
+
+def recoverable(suppressed: set[Hashable], keys: list[Hashable], constraints: Sequence[Constraint]) -> list[Hashable]:
+    """Suppressed cells whose value follows exactly from the published cells and the totals."""
+    if not suppressed or not constraints:
+        return []
+    a = _matrix(keys, constraints)
+    cols = [i for i, k in enumerate(keys) if k in suppressed]
+    sub = a[:, cols]
+    rank = np.linalg.matrix_rank(sub)
+    found = []
+    for j, col in enumerate(cols):
+        unit = np.zeros(len(cols))
+        unit[j] = 1
+        if np.linalg.matrix_rank(np.vstack([sub, unit])) == rank:
+            found.append(keys[col])
+    return found
+
+
+def cells_to_suppress(
+    values: Mapping[Hashable, float],
+    constraints: Sequence[Constraint],
+    threshold: int,
+    always: set[Hashable] | None = None,
+) -> set[Hashable]:
+    """Primary cells below `threshold` (plus `always`), then complements until none can be worked out."""
+    keys = list(values)
+    for c in constraints:
+        missing = [k for k in (c.total, *c.members) if k not in values]
+        if missing:
+            raise KeyError(f"constraint on {c.total!r} names cells that are not in the table: {missing}")
+    suppressed = {k for k, v in values.items() if is_primary(v, threshold)} | set(always or ())
+    order = {k: i for i, k in enumerate(keys)}
+    members = {m for c in constraints for m in c.members}
+    while True:
+        exposed = recoverable(suppressed, keys, constraints)
+        if not exposed:
+            return suppressed
+        target = exposed[0]
+        # Any published cell tied to a suppressed one may hide the target, not only the
+        # cells of its own equations (in a table with row and column totals it is often
+        # the cell through which the target is worked out).
+        pool = [
+            k
+            for c in constraints
+            if suppressed & {c.total, *c.members}
+            for k in (*c.members, c.total)
+            if k not in suppressed
+        ]
+
+        best = min(
+            dict.fromkeys(pool), key=lambda k: _cost(k, target, suppressed, keys, constraints, members, values, order)
+        )
+        suppressed.add(best)
+
+
+def _cost(candidate, target, suppressed, keys, constraints, members, values, order) -> tuple:
+    """Prefer a cell that hides the target, a breakdown cell over a total, fewest left exposed, the smallest."""
+    left = recoverable(suppressed | {candidate}, keys, constraints)
+    return (target in left, candidate not in members, len(left), values[candidate], order[candidate])
