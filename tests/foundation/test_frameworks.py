@@ -143,3 +143,9 @@ def test_unreadable_yaml_is_a_framework_error(tmp_path):
     path.write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(FrameworkError, match=r"bad\.yaml: cannot read framework file"):
         load_framework(path)
+
+
+def test_input_contract_doc_is_generated_from_the_schemas():
+    from yotbench.contract_doc import DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(), "run: python -m yotbench.contract_doc"
