@@ -1,0 +1,452 @@
+"""Gaps: do the child's characteristics go with the quality of the work on their case?
+
+`significance(answers)` takes the rows of `int_answers_enriched` (one per case x
+question) and tests every question, standard and area of each framework for a
+difference by gender, ethnic group, ethnicity, looked-after status, age band and
+case type. It returns the rows of `marts.significance`; `write_significance` stores
+them in the marts database. The method, and the reasons for each choice, are in
+docs/assumptions.md under "Significance tests (gaps)".
+
+In short: a pooled test (chi-square, Fisher's exact test, or none with a reason; for
+case scores Mann-Whitney or Kruskal-Wallis), a test stratified by inspection (CMH and
+its relatives, yotbench.stats.stratified), Benjamini-Hochberg within each framework x
+characteristic, and a finding flagged `significant` only when both tests agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from yotbench.errors import YotbenchError
+from yotbench.records import code_sets
+from yotbench.stats.stratified import (
+    StratifiedResult,
+    cmh_test,
+    mantel_haenszel_difference,
+    mean_score_test,
+    within_stratum_deviation,
+)
+
+# A chi-square p-value is trusted when every expected count reaches this (the issue's rule).
+MIN_EXPECTED = 5.0
+# A score comparison needs at least this many cases in every group compared.
+MIN_GROUP_CASES = 5
+
+ANSWER_COLUMNS = (
+    "inspection_id",
+    "framework",
+    "fieldwork_start",
+    "fieldwork_end",
+    "case_key",
+    "standard_id",
+    "area",
+    "question_id",
+    "level",
+    "answer",
+)
+
+COLUMNS = {
+    "framework": "string",
+    "scope": "string",  # question | standard | area
+    "item_id": "string",
+    "level": "string",  # key_question | prompt (question rows only)
+    "standard_id": "string",
+    "area": "string",
+    "characteristic": "string",
+    "groups_compared": "string",
+    "test": "string",  # chi2 | fisher | mann_whitney | kruskal_wallis | none
+    "statistic": "Float64",
+    "dof": "Int64",
+    "p_value": "Float64",
+    "p_adjusted": "Float64",
+    "effect_size": "Float64",
+    "effect_measure": "string",  # risk_difference | cramers_v | mean_difference | epsilon_squared
+    "gap_pp": "Float64",
+    "higher_group": "string",
+    "lower_group": "string",
+    "higher_pct": "Float64",
+    "lower_pct": "Float64",
+    "higher_n": "Int64",
+    "lower_n": "Int64",
+    "stratified_test": "string",  # cmh | cmh_exact | cmh_general | cmh_mean_score | none
+    "stratified_statistic": "Float64",
+    "stratified_dof": "Int64",
+    "p_stratified": "Float64",
+    "p_stratified_adjusted": "Float64",
+    "stratified_higher_group": "string",
+    "stratified_lower_group": "string",
+    "stratified_gap_pp": "Float64",
+    "n_strata": "Int64",
+    "significant": "boolean",
+    "below_min_gap": "boolean",
+    "n_cases": "Int64",
+    "n_excluded": "Int64",
+    "min_expected": "Float64",
+    "fieldwork_from": "object",  # datetime.date: DATE in DuckDB
+    "fieldwork_to": "object",
+    "note": "string",
+}
+
+
+class GapsInputError(YotbenchError):
+    """The answers handed to the gap tests lack a column the method needs."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One characteristic: the column it is read from, the order groups are listed in,
+    and the values left out of every test (counted in the note)."""
+
+    characteristic: str
+    column: str
+    order: tuple[str, ...]
+    excluded: tuple[str, ...] = ("unknown",)
+
+
+def comparisons() -> tuple[Comparison, ...]:
+    """The characteristics tested, in report order. Group codes come from schemas/records/codes.json."""
+    codes = code_sets()
+    return (
+        # `other` gender is about 1 case in 200: too few to test, so left out and counted.
+        Comparison("gender", "gender", codes["gender"], ("unknown", "other")),
+        Comparison("ethnic_group", "ethnic_group", ("white", "minority_ethnic")),
+        Comparison("ethnicity", "ethnicity", codes["ethnicity"]),
+        Comparison("looked_after", "looked_after", codes["looked_after"]),
+        Comparison("age_band", "age_band", ()),
+        Comparison("case_type", "case_type", codes["case_type"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """What one row tests: a response per case, the case's inspection, and its characteristics."""
+
+    scope: str
+    item_id: str
+    level: str | None
+    standard_id: str | None
+    area: str | None
+    x: np.ndarray
+    stratum: np.ndarray
+    labels: dict[str, np.ndarray]
+
+    @property
+    def binary(self) -> bool:
+        return self.scope == "question"
+
+
+def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> pd.DataFrame:
+    """The rows of marts.significance for every framework in `answers` (int_answers_enriched rows)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie between 0 and 1, got {alpha}")
+    if min_gap_pp < 0:
+        raise ValueError(f"min_gap_pp must not be negative, got {min_gap_pp}")
+    wanted = comparisons()
+    needed = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in wanted)]
+    missing = [c for c in needed if c not in answers.columns]
+    if missing:
+        raise GapsInputError(f"answers lack column(s) {', '.join(missing)}; int_answers_enriched has them all")
+    rows = []
+    for framework, frame in answers.groupby("framework", sort=True):
+        period = (
+            pd.to_datetime(frame["fieldwork_start"]).min().date(),
+            pd.to_datetime(frame["fieldwork_end"]).max().date(),
+        )
+        units = list(_units(frame, [c.column for c in wanted]))
+        for comparison in wanted:
+            for unit in units:
+                row = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
+                rows.append(row | _compare(unit, comparison))
+    result = pd.DataFrame(rows, columns=list(COLUMNS))
+    return _decide(result, alpha, min_gap_pp).astype(COLUMNS)
+
+
+def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> int:
+    """Build marts.significance from the view int_answers_enriched on `con`; returns its row count."""
+    columns = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in comparisons())]
+    answers = con.table("int_answers_enriched").select(*columns).df()
+    result = significance(answers, alpha=alpha, min_gap_pp=min_gap_pp)
+    con.register("significance_rows", result)
+    try:
+        con.execute("create or replace table marts.significance as select * from significance_rows")
+    finally:
+        con.unregister("significance_rows")
+    return len(result)
+
+
+# --- units: what each row tests ---------------------------------------------------------
+
+
+def _natural(item: str) -> tuple:
+    """Sort key that puts 2.9 before 2.10."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", str(item)))
+
+
+def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
+    """Question units (one response per relevant case), then standard and area units (one case score each)."""
+    answered = frame[frame["answer"].isin(["yes", "no"])]
+    stratum = pd.factorize(answered["inspection_id"], sort=True)[0]
+    yes = (answered["answer"] == "yes").to_numpy(dtype=float)
+    labels = {c: answered[c].astype("object").where(answered[c].notna(), "unknown").to_numpy() for c in label_columns}
+    meta = answered.drop_duplicates("question_id").set_index("question_id")
+    positions = answered.groupby("question_id", sort=False).indices
+    for question in sorted(positions, key=_natural):
+        at = positions[question]
+        info = meta.loc[question]
+        yield _Unit(
+            "question",
+            question,
+            info["level"],
+            info["standard_id"],
+            _text(info["area"]),
+            yes[at],
+            stratum[at],
+            {c: v[at] for c, v in labels.items()},
+        )
+
+    key = answered.assign(_yes=yes, _stratum=stratum, **labels)
+    key = key[key["level"] == "key_question"]
+    for scope, column in (("standard", "standard_id"), ("area", "area")):
+        scored = key[key[column].notna()]
+        if scored.empty:
+            continue
+        first = {c: "first" for c in ["_stratum", *label_columns]}
+        cases = scored.groupby([column, "case_key"], sort=False).agg(
+            _score=("_yes", "mean"), **{c: (c, how) for c, how in first.items()}
+        )
+        for item, group in sorted(cases.groupby(level=0, sort=False), key=lambda kv: _natural(kv[0])):
+            yield _Unit(
+                scope,
+                str(item),
+                None,
+                str(item) if scope == "standard" else None,
+                str(item) if scope == "area" else None,
+                group["_score"].to_numpy(),
+                group["_stratum"].to_numpy(),
+                {c: group[c].to_numpy() for c in label_columns},
+            )
+
+
+def _text(value) -> str | None:
+    return None if pd.isna(value) else str(value)
+
+
+# --- one comparison ----------------------------------------------------------------------
+
+
+def _compare(unit: _Unit, comparison: Comparison) -> dict:
+    """Pooled and stratified tests of one unit for one characteristic, before adjustment."""
+    labels = unit.labels[comparison.column]
+    present = set(labels.tolist())
+    groups = sorted(
+        present - set(comparison.excluded),
+        key=lambda v: (comparison.order.index(v) if v in comparison.order else len(comparison.order), v),
+    )
+    row: dict = {
+        "scope": unit.scope,
+        "item_id": unit.item_id,
+        "level": unit.level,
+        "standard_id": unit.standard_id,
+        "area": unit.area,
+        "characteristic": comparison.characteristic,
+        "groups_compared": " vs ".join(groups),
+        "test": "none",
+        "stratified_test": "none",
+    }
+    notes = []
+    left_out = [(v, int((labels == v).sum())) for v in comparison.excluded if v in present]
+    row["n_excluded"] = sum(n for _, n in left_out)
+    if left_out:
+        notes.append("left out: " + ", ".join(f"{n} {v}" for v, n in left_out))
+
+    code = {v: i for i, v in enumerate(groups)}
+    g_all = np.array([code.get(v, -1) for v in labels], dtype=int)
+    kept = g_all >= 0
+    x, g, s = unit.x[kept], g_all[kept], unit.stratum[kept]
+    k = len(groups)
+    row["n_cases"] = int(kept.sum())
+    if k < 2:
+        only = f"only {groups[0]} cases" if groups else "no cases with a known value"
+        row["note"] = "; ".join([*notes, f"{only} in scope: nothing to compare"])
+        return row
+
+    n_g = np.bincount(g, minlength=k)
+    mean_g = np.bincount(g, weights=x, minlength=k) / n_g
+    _direction(row, groups, n_g, mean_g)
+
+    pooled_test = _pooled_binary if unit.binary else _pooled_scores
+    if pooled_test(x, g, groups, n_g, row, notes):
+        _stratified(row, notes, x, g, s, k, groups, unit.binary)
+    row["note"] = "; ".join(notes)
+    return row
+
+
+def _direction(row: dict, groups: list[str], n_g: np.ndarray, mean_g: np.ndarray) -> None:
+    high, low = int(np.argmax(mean_g)), int(np.argmin(mean_g))
+    row["gap_pp"] = 100 * float(mean_g[high] - mean_g[low])
+    if row["gap_pp"] > 0:
+        row |= {"higher_group": groups[high], "lower_group": groups[low]}
+    row |= {
+        "higher_pct": 100 * float(mean_g[high]),
+        "lower_pct": 100 * float(mean_g[low]),
+        "higher_n": int(n_g[high]),
+        "lower_n": int(n_g[low]),
+    }
+
+
+def _pooled_binary(x, g, groups, n_g, row, notes) -> bool:
+    """Chi-square when every expected count is 5 or more, Fisher for a 2 x 2 that fails, else none."""
+    k = len(groups)
+    yes_g = np.bincount(g, weights=x, minlength=k)
+    table = np.column_stack([yes_g, n_g - yes_g])
+    totals = table.sum(axis=0)
+    if totals.min() == 0:
+        answer = "yes" if totals[1] == 0 else "no"
+        notes.append(f"every relevant case answered {answer}: no difference to test")
+        row["effect_size"], row["effect_measure"] = (0.0, "risk_difference") if k == 2 else (np.nan, "cramers_v")
+        return False
+    expected = np.outer(n_g, totals) / totals.sum()
+    row["min_expected"] = float(expected.min())
+    chi2 = stats.chi2_contingency(table, correction=False)
+    if k == 2:
+        row["effect_size"], row["effect_measure"] = row["gap_pp"] / 100, "risk_difference"
+    else:
+        row["effect_size"], row["effect_measure"] = float(np.sqrt(chi2.statistic / totals.sum())), "cramers_v"
+    if expected.min() >= MIN_EXPECTED:
+        row |= {"test": "chi2", "statistic": float(chi2.statistic), "dof": int(chi2.dof), "p_value": float(chi2.pvalue)}
+        return True
+    if k == 2:
+        fisher = stats.fisher_exact(table)
+        row |= {"test": "fisher", "statistic": float(fisher.statistic), "p_value": float(fisher.pvalue)}
+        notes.append(f"smallest expected count {expected.min():.1f} is below {MIN_EXPECTED:g}: Fisher's exact test")
+        return True
+    notes.append(
+        f"smallest expected count {expected.min():.1f} is below {MIN_EXPECTED:g} in a {k} x 2 table: "
+        "no test (a chi-square p-value would be unreliable)"
+    )
+    return False
+
+
+def _pooled_scores(x, g, groups, n_g, row, notes) -> bool:
+    """Mann-Whitney for two groups, Kruskal-Wallis for more, on the case scores."""
+    k = len(groups)
+    row["effect_measure"] = "mean_difference" if k == 2 else "epsilon_squared"
+    if k == 2:
+        row["effect_size"] = row["gap_pp"] / 100
+    small = [f"{groups[i]} ({n})" for i, n in enumerate(n_g) if n < MIN_GROUP_CASES]
+    if small:
+        notes.append(f"fewer than {MIN_GROUP_CASES} cases in {', '.join(small)}: no test")
+        return False
+    if np.ptp(x) == 0:
+        notes.append("every case has the same score: no difference to test")
+        return False
+    samples = [x[g == i] for i in range(k)]
+    if k == 2:
+        result = stats.mannwhitneyu(*samples, alternative="two-sided")
+        row |= {"test": "mann_whitney", "statistic": float(result.statistic), "p_value": float(result.pvalue)}
+    else:
+        result = stats.kruskal(*samples)
+        row |= {
+            "test": "kruskal_wallis",
+            "statistic": float(result.statistic),
+            "dof": k - 1,
+            "p_value": float(result.pvalue),
+            "effect_size": float(result.statistic) / (len(x) - 1),
+        }
+    return True
+
+
+def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
+    """The same comparison within inspections, and the direction it sees."""
+    result: StratifiedResult
+    if binary and k == 2:
+        result = cmh_test(x, g, s)
+    else:
+        result = mean_score_test(x, g, s, k)
+        if binary:
+            result = replace(result, test="cmh_general")
+    row |= {
+        "stratified_test": result.test,
+        "stratified_statistic": result.statistic,
+        "stratified_dof": result.dof,
+        "p_stratified": result.pvalue,
+        "n_strata": result.n_strata,
+    }
+    if np.isnan(result.pvalue):
+        row["stratified_test"] = "none"
+        notes.append("no inspection has cases of two groups with different results: no stratified test")
+        return
+    if result.test == "cmh_exact":
+        notes.append("too few cases for the CMH chi-square (Mantel-Fleiss criterion): exact conditional test")
+    deviation = within_stratum_deviation(x, g, s, k)
+    high, low = int(np.nanargmax(deviation)), int(np.nanargmin(deviation))
+    if deviation[high] > deviation[low]:
+        row |= {
+            "stratified_higher_group": groups[high],
+            "stratified_lower_group": groups[low],
+            "stratified_gap_pp": 100 * mantel_haenszel_difference(x, g, s, k, high, low),
+        }
+
+
+# --- adjustment and the decision ---------------------------------------------------------
+
+
+def _bh(p: pd.Series) -> pd.Series:
+    """Benjamini-Hochberg adjusted p-values; rows without a test stay empty and do not count."""
+    out = pd.Series(np.nan, index=p.index)
+    tested = p.notna()
+    if tested.any():
+        out[tested] = stats.false_discovery_control(p[tested].to_numpy(dtype=float), method="bh")
+    return out
+
+
+def _decide(result: pd.DataFrame, alpha: float, min_gap_pp: float) -> pd.DataFrame:
+    """Adjust within each framework x characteristic; flag what both tests find, in the same direction."""
+    if result.empty:
+        return result
+    result = result.copy()
+    family = result.groupby(["framework", "characteristic"], sort=False)
+    result["p_adjusted"] = family["p_value"].transform(_bh)
+    result["p_stratified_adjusted"] = family["p_stratified"].transform(_bh)
+    pooled = result["p_adjusted"].lt(alpha)
+    within = result["p_stratified_adjusted"].lt(alpha)
+    two_groups = result["groups_compared"].str.count(" vs ").eq(1)
+    same_way = ~two_groups | result["stratified_higher_group"].eq(result["higher_group"]).fillna(False)
+    result["significant"] = pooled & within & same_way
+    result["below_min_gap"] = result["gap_pp"].lt(min_gap_pp).where(result["gap_pp"].notna())
+
+    notes = []
+    for row, is_pooled, is_within, agrees in zip(result.itertuples(), pooled, within, same_way, strict=True):
+        extra = []
+        if row.test != "none":
+            if is_pooled and row.stratified_test == "none":
+                extra.append("significant pooled, but no stratified test was possible: not flagged")
+            elif is_pooled and not is_within:
+                extra.append(
+                    f"significant pooled but not within inspections (stratified adjusted p "
+                    f"{row.p_stratified_adjusted:.2g}): the gap lies between services, not flagged"
+                )
+            elif is_within and not is_pooled:
+                extra.append(
+                    f"significant within inspections (stratified adjusted p {row.p_stratified_adjusted:.2g}) "
+                    "but not pooled: not flagged"
+                )
+            elif is_pooled and is_within and not agrees:
+                extra.append(
+                    f"within inspections {row.stratified_higher_group} is higher, pooled "
+                    f"{row.higher_group}: not flagged"
+                )
+            elif is_pooled and is_within and row.gap_pp < min_gap_pp:
+                extra.append(
+                    f"significant, but the gap of {row.gap_pp:.1f} points is below the {min_gap_pp:g}-point minimum"
+                )
+        notes.append("; ".join(part for part in [row.note, *extra] if isinstance(part, str) and part))
+    result["note"] = notes
+    return result

@@ -1,0 +1,1 @@
+"""Statistical helpers that SciPy and statsmodels do not provide ready-made."""
