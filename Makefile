@@ -37,6 +37,15 @@ format: $(STAMP) ## format Python with ruff
 	$(BIN)/ruff format yotbench flows tests bench
 	$(BIN)/ruff check --fix yotbench flows tests bench
 
+serve: $(STAMP) ## start a local Prefect server (UI http://127.0.0.1:4200) and serve the nightly schedule
+	@export PREFECT_API_URL=http://127.0.0.1:4200/api PREFECT_SERVER_ANALYTICS_ENABLED=false; \
+	if ! $(BIN)/python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:4200/api/health', timeout=2)" 2>/dev/null; then \
+	  echo "starting a Prefect server in the background (stop it with: $(BIN)/prefect server stop)"; \
+	  $(BIN)/prefect server start --background >/dev/null; \
+	  for i in $$(seq 60); do $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:4200/api/health', timeout=2)" 2>/dev/null && break; sleep 1; done; \
+	fi; \
+	$(BIN)/yotbench serve --data-dir $(DATA)
+
 status: $(STAMP) ## show recent runs, what is published and what awaits correction
 	$(BIN)/yotbench status --data-dir $(DATA)
 

@@ -81,6 +81,21 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from yotbench.ops import status_text
+
+    print(status_text(_config(args), runs=args.runs))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from yotbench.ops import serve
+
+    serve(_config(args), cron=args.cron, timezone=args.timezone)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yotbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"yotbench {__version__}")
@@ -106,6 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=int, default=1, help="multiply the number of inspections (default 1)")
     sample.add_argument("--seed", type=int, default=20210221, help="random seed (default 20210221)")
     sample.set_defaults(func=cmd_sample)
+
+    status = sub.add_parser("status", help="show recent runs, what is published, and what awaits correction")
+    data_dir(status)
+    status.add_argument("--runs", type=int, default=5, help="how many recent runs to list (default 5)")
+    status.set_defaults(func=cmd_status)
+
+    serve = sub.add_parser("serve", help="serve the nightly flow on a cron schedule (needs a Prefect server)")
+    data_dir(serve)
+    serve.add_argument("--cron", default="0 2 * * *", help="cron schedule (default: 0 2 * * *, 02:00)")
+    serve.add_argument("--timezone", default="Europe/London", help="timezone of the schedule (default Europe/London)")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,0 +1,45 @@
+"""The nightly schedule: a served deployment gets scheduled runs from the Prefect scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from yotbench.config import RunConfig
+from yotbench.ops import deployment
+
+pytestmark = pytest.mark.prefect
+
+
+def test_nightly_deployment_is_scheduled_at_two_in_the_morning(prefect_harness, tmp_path):
+    from prefect.server import models
+    from prefect.server.database import provide_database_interface
+
+    config = RunConfig(data_dir=tmp_path)
+    nightly = deployment(config)
+    assert nightly.name == "nightly"
+    assert nightly.parameters == {"config": config.model_dump(mode="json")}
+    deployment_id = nightly.apply()
+
+    async def schedule():
+        # The scheduler service's own code path; with SQLAlchemy 2.1 it raised
+        # "Can't evaluate bulk DML statement" and no run was ever scheduled.
+        db = provide_database_interface()
+        async with db.session_context(begin_transaction=True) as session:
+            return await models.deployments.schedule_runs(session, deployment_id=deployment_id)
+
+    run_ids = asyncio.run(schedule())
+    assert len(run_ids) > 0
+
+    async def read():
+        from prefect.client.orchestration import get_client
+
+        async with get_client() as client:
+            return await client.read_flow_runs()
+
+    runs = [r for r in asyncio.run(read()) if r.deployment_id == deployment_id]
+    times = {r.expected_start_time.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") for r in runs}
+    assert times == {"02:00"}
+    assert all(r.parameters["config"]["data_dir"] == str(tmp_path) for r in runs)

@@ -1,0 +1,91 @@
+"""Operating yotbench: `yotbench status` and the scheduled deployment behind `yotbench serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from yotbench.config import RunConfig
+from yotbench.ledger import Ledger
+
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Europe/London"
+DEPLOYMENT_NAME = "nightly"
+
+
+def _duration(run: dict) -> str:
+    if not run.get("ended_at"):
+        return "still running (or killed)"
+    seconds = (dt.datetime.fromisoformat(run["ended_at"]) - dt.datetime.fromisoformat(run["started_at"])).total_seconds()
+    return f"{seconds:.0f}s"
+
+
+def status_text(config: RunConfig, runs: int = 5) -> str:
+    """Recent runs, what is published, and what awaits correction, on one screen."""
+    lines = [f"yotbench status for {config.data_dir}"]
+    if not config.ledger_path.exists():
+        lines.append("  no runs yet: drop submissions in raw/ and run `yotbench run`")
+        return "\n".join(lines)
+    with Ledger(config.ledger_path) as ledger:
+        recent = ledger.runs(runs)
+        current = ledger.current()
+        awaiting = ledger.rejected_awaiting()
+        published = ledger.last_published_run()
+    lines.append("  last runs:")
+    for run in recent:
+        counts = (run["summary"] or {}).get("counts", {})
+        detail = ", ".join(f"{k} {v}" for k, v in counts.items() if v and k != "seen")
+        lines.append(f"    {run['run_id']}  {run['status']:<10} {run['started_at']}  {_duration(run)}"
+                     + (f"  ({detail})" if detail else ""))
+    by_framework: dict[str, int] = {}
+    for sub in current:
+        by_framework[sub.framework or "?"] = by_framework.get(sub.framework or "?", 0) + 1
+    store = ", ".join(f"{n} {fw}" for fw, n in sorted(by_framework.items())) or "nothing"
+    lines.append(f"  landed inspections: {store}")
+    if config.marts_db.exists():
+        built = dt.datetime.fromtimestamp(config.marts_db.stat().st_mtime).isoformat(timespec="seconds")
+        lines.append(f"  marts: {config.marts_db} (built {built}"
+                     + (f", run {published['run_id']})" if published else ")"))
+    else:
+        lines.append("  marts: not built yet")
+    if published:
+        for path in (published["summary"] or {}).get("outputs", {}).get("briefings", []):
+            lines.append(f"  briefing: {path}")
+    if awaiting:
+        lines.append(f"  awaiting correction ({len(awaiting)}):")
+        for sub in awaiting:
+            where = config.data_dir / sub.quarantine_path / "errors.csv" if sub.quarantine_path else "?"
+            lines.append(f"    {sub.name}: {sub.error_count} error(s), rejected in run {sub.run_id}; see {where}")
+    else:
+        lines.append("  awaiting correction: none")
+    return "\n".join(lines)
+
+
+def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
+    """The nightly flow as a scheduled deployment (what `yotbench serve` serves)."""
+    from prefect.schedules import Cron
+
+    from flows.nightly import nightly
+
+    return nightly.to_deployment(
+        name=DEPLOYMENT_NAME,
+        schedule=Cron(cron, timezone=timezone),
+        parameters={"config": config.model_dump(mode="json")},
+        description="Land new submissions, rebuild the marts, test gaps and write briefings.",
+        tags=["yotbench"],
+    )
+
+
+def serve(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE) -> None:
+    """Serve the nightly deployment until interrupted; needs a running Prefect server."""
+    from prefect import serve as prefect_serve
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise SystemExit(
+            "yotbench serve needs a long-running Prefect server, or the schedule never fires:\n"
+            "  prefect server start            # in another terminal (UI at http://127.0.0.1:4200)\n"
+            "  export PREFECT_API_URL=http://127.0.0.1:4200/api\n"
+            "  yotbench serve\n"
+            "or simply: make serve"
+        )
+    prefect_serve(deployment(config, cron, timezone), pause_on_shutdown=False)
