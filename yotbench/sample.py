@@ -161,43 +161,43 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
     case_effect = rng.normal(0, 0.5, n)
     relevant = _relevance(framework, cases, rng)
 
-    answer_frames = []
+    own_na = {p.id: p.na_allowed for s in framework.standards for k in s.key_questions for p in k.prompts}
+    case_type_values = cases["case_type"].to_numpy()
+    planted_masks = [(p["areas"], p["effect"] * (cases[p["column"]] == p["value"]).to_numpy())
+                     for p in PLANTED.values()]
+    parts: list[tuple[np.ndarray, int, np.ndarray]] = []  # (case indices, question order, answers)
     kq_yes: dict[str, np.ndarray] = {}
     for q in framework.questions():
         parent = q.parent_id or q.question_id
-        base_relevant = relevant[parent]
-        if q.level == "prompt" and q.na_allowed:
-            rel = base_relevant & (rng.random(n) < 0.85)
-            # a prompt that must be answered whenever its key question is, stays answered
-        else:
-            rel = base_relevant.copy()
-        if q.level == "prompt" and not framework.key_question(parent).na_allowed and not q.na_allowed:
-            rel = base_relevant.copy()
+        rel = relevant[parent]
+        if q.level == "prompt" and own_na[q.question_id]:
+            rel = rel & (rng.random(n) < 0.85)
         logit = quality + case_effect + rng.normal(0, 0.25)
-        for planted in PLANTED.values():
-            if q.area in planted["areas"]:
-                logit = logit + planted["effect"] * (cases[planted["column"]] == planted["value"]).to_numpy()
+        for areas, effect in planted_masks:
+            if q.area in areas:
+                logit = logit + effect
         if q.level == "prompt":
             logit = logit + np.where(kq_yes[parent], 1.2, -1.2) + 0.4
         yes = rng.random(n) < _logistic(logit)
         if q.level == "key_question":
             kq_yes[q.question_id] = yes & rel
-        applies = cases["case_type"].isin(q.case_types).to_numpy()
-        answer = np.where(rel, np.where(yes, "yes", "no"), "na")
-        answer_frames.append(pd.DataFrame({
-            "case_ref": cases["case_ref"][applies].to_numpy(),
-            "question_id": q.question_id,
-            "answer": answer[applies],
-            "_order": q.order,
-        }))
-    answers = pd.concat(answer_frames, ignore_index=True)
-    answers["_case"] = answers["case_ref"].map({r: i for i, r in enumerate(cases["case_ref"])})
-    answers = answers.sort_values(["_case", "_order"], kind="stable").drop(columns=["_case", "_order"])
+        applies = np.flatnonzero(np.isin(case_type_values, q.case_types))
+        parts.append((applies, q.order, np.where(rel, np.where(yes, "yes", "no"), "na")[applies]))
+    case_index = np.concatenate([p[0] for p in parts])
+    order = np.concatenate([np.full(len(p[0]), p[1]) for p in parts])
+    question_ids = np.array([q.question_id for q in framework.questions()], dtype=object)
+    by_order = {q.order: i for i, q in enumerate(framework.questions())}
+    question = question_ids[[by_order[o] for o in order]] if len(order) else question_ids[:0]
+    answer = np.concatenate([p[2] for p in parts])
+    sort = np.lexsort((order, case_index))
+    case_index, question, answer = case_index[sort], question[sort], answer[sort]
     # A case whose every answer is `na` is not a case the inspectors would have read.
-    some_answer = answers.groupby("case_ref")["answer"].agg(lambda a: (a != "na").any())
-    keep = set(some_answer[some_answer].index)
-    cases = cases[cases["case_ref"].isin(keep)].reset_index(drop=True)
-    answers = answers[answers["case_ref"].isin(keep)].reset_index(drop=True)
+    answered = np.zeros(n, dtype=bool)
+    answered[case_index[answer != "na"]] = True
+    keep = answered[case_index]
+    refs = cases["case_ref"].to_numpy()
+    answers = pd.DataFrame({"case_ref": refs[case_index[keep]], "question_id": question[keep], "answer": answer[keep]})
+    cases = cases[answered].reset_index(drop=True)
 
     inspection = pd.DataFrame([{
         "inspection_id": inspection_id,
