@@ -17,6 +17,7 @@ from pathlib import Path
 from yotbench.atomic import atomic_dir
 from yotbench.config import SCHEMAS_DIR, RunConfig
 from yotbench.errors import PROBLEM_FIELDS, Problem
+from yotbench.faults import checkpoint
 from yotbench.ingest import Notice, RawSubmission, Submission, discover, read_submission
 from yotbench.landing import retire, typed_tables, write_parquet
 from yotbench.ledger import Ledger
@@ -198,6 +199,7 @@ def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: s
         else:
             tables = typed_tables(raw, run_id)
             files = write_parquet(tables, config.parquet_dir, framework, inspection_id, sub.content_hash)
+            checkpoint("landing", config.data_dir)  # files written, not yet recorded: the crash tests stop here
             outcome.status = "landed"
             outcome.tables = {
                 TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()
