@@ -1,0 +1,40 @@
+"""What a briefing was built from: run id, time, the submissions with their content hashes, versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from yotbench import __version__
+from yotbench.config import RunConfig
+from yotbench.store import current_submissions
+
+
+def collect(
+    config: RunConfig, *, framework: str, inspection_ids: set[str], run_id: str, written_at: datetime | None = None
+) -> dict:
+    """The lineage record of one briefing: only the submissions behind its inspections."""
+    submissions = [
+        {
+            "submission": s["submission"],
+            "content_hash": s["content_hash"],
+            "inspection_id": s["inspection_id"],
+            "landed_in_run": s["landed_in_run"],
+        }
+        for s in current_submissions(config)
+        if s["framework"] == framework and s["inspection_id"] in inspection_ids
+    ]
+    marts = config.marts_db
+    return {
+        "run_id": run_id,
+        "written_at": (written_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "yotbench_version": __version__,
+        "marts_db": str(marts),
+        "marts_db_modified": (
+            datetime.fromtimestamp(marts.stat().st_mtime, UTC).isoformat(timespec="seconds") if marts.exists() else None
+        ),
+        "suppress_below": config.suppress_below,
+        "suppress_per_inspection": config.suppress_per_inspection,
+        "alpha": config.alpha,
+        "min_gap_pp": config.min_gap_pp,
+        "submissions": sorted(submissions, key=lambda s: (s["inspection_id"] or "", s["submission"])),
+    }

@@ -1,0 +1,935 @@
+"""The briefing's tables and sentences, built from mart-shaped frames for one framework and period.
+
+Everything here is pure: `source.read_marts` fills a `MartFrames` from the analyst
+database and `build_briefing` turns it into a `Briefing` (tables with [c] already in
+place, sentences, chart data). Tests build `MartFrames` by hand.
+
+Percentages are of relevant cases (yes + no; `na` excluded), pooled over every
+inspection in the period, with 95% Wilson intervals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from yotbench.briefing.phrases import in_cases
+from yotbench.briefing.suppression import SUPPRESSED, Constraint, cells_to_suppress
+from yotbench.frameworks import Framework
+
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+PERCENT = "percent of relevant cases"
+
+# The characteristics of the case characteristics table, in the order seed 000 lists them.
+CHARACTERISTICS = {
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+    "ethnic_group": "Ethnic group",
+    "looked_after": "Looked-after status",
+    "age_band": "Age",
+    "case_type": "Case type",
+    "disposal": "Disposal",
+}
+# Characteristics whose key-question results are tabulated group by group.
+BREAKDOWN_CHARACTERISTICS = ("gender", "ethnic_group", "looked_after", "age_band", "case_type")
+# What each characteristic is called after "by" in a sentence.
+BY_WORDS = {
+    "gender": "gender",
+    "ethnicity": "ethnicity (five groups)",
+    "ethnic_group": "ethnic group",
+    "looked_after": "looked-after status",
+    "age_band": "age",
+    "case_type": "case type",
+    "disposal": "disposal",
+}
+GROUP_LABELS = {
+    ("ethnic_group", "minority_ethnic"): "Minority ethnic",
+    ("looked_after", "yes"): "Looked after",
+    ("looked_after", "no"): "Not looked after",
+    ("case_type", "out_of_court"): "Out of court",
+}
+# How a group of cases is named in a sentence ("female cases scored ... than male cases").
+GROUP_NOUNS = {
+    "gender": "{} cases",
+    "ethnicity": "cases of {} children",
+    "ethnic_group": "cases of {} children",
+    "looked_after": "{}",
+    "age_band": "cases of children aged {}",
+    "case_type": "{} cases",
+    "disposal": "{} cases",
+}
+LOOKED_AFTER_NOUNS = {"yes": "looked-after children's cases", "no": "cases of children not looked after"}
+# Groups nested in another characteristic's groups: their counts add up to the outer group.
+# The 'other' disposal is counted with court disposals (see docs/briefing.md).
+NESTING = {
+    "ethnicity": (
+        "ethnic_group",
+        {
+            "white": "white",
+            "black": "minority_ethnic",
+            "asian": "minority_ethnic",
+            "mixed": "minority_ethnic",
+            "other": "minority_ethnic",
+            "unknown": "unknown",
+        },
+    ),
+    "disposal": (
+        "case_type",
+        {
+            "referral_order": "court",
+            "youth_rehabilitation_order": "court",
+            "custody": "court",
+            "other": "court",
+            "youth_conditional_caution": "out_of_court",
+            "youth_caution": "out_of_court",
+            "community_resolution": "out_of_court",
+        },
+    ),
+}
+TEST_WORDS = {
+    "cmh": "stratified by inspection",
+    "chi2": "chi-square test",
+    "fisher": "Fisher's exact test",
+}
+RATING_ORDER = ("outstanding", "good", "requires_improvement", "inadequate")
+HIGHLIGHTS = 4  # strengths and areas for improvement listed
+
+
+@dataclass
+class MartFrames:
+    """The marts a briefing reads, restricted to one framework and period (columns as issues 4 and 5)."""
+
+    framework: str
+    date_from: date
+    date_to: date
+    inspections: pd.DataFrame  # inspection_id, provider, fieldwork_start, fieldwork_end, cases
+    question_results: pd.DataFrame  # inspection_id, standard_id, question_id, level, relevant_cases, yes_cases
+    case_characteristics: pd.DataFrame  # characteristic, group_value, cases
+    characteristic_results: pd.DataFrame  # question_id, characteristic, group_value, relevant_cases, yes_cases
+    standard_ratings: pd.DataFrame  # inspection_id, standard_id, final_rating, score
+    inspection_ratings: pd.DataFrame  # inspection_id, final_score, max_score, final_rating
+    headline_scores: pd.DataFrame  # inspection_id, headline, pct
+    significance: pd.DataFrame  # marts.significance columns
+
+
+@dataclass
+class Table:
+    """One published table: the same content goes to HTML, Markdown, xlsx, ods and CSV."""
+
+    name: str  # table_name in the workbook and the CSV file stem: letters, digits, underscores
+    title: str
+    description: list[str]
+    frame: pd.DataFrame  # display values: numbers, text, or a shorthand such as [c]
+    notes: list[str] = field(default_factory=list)  # keys of NOTES that apply
+    text_columns: tuple[str, ...] = ()  # columns holding text that came from submissions
+    html_frame: pd.DataFrame | None = None  # the rows the HTML and Markdown show, when not all of them
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        return self.frame if self.html_frame is None else self.html_frame
+
+
+@dataclass
+class Section:
+    """One area (or standard) of the framework: its key questions and chart data."""
+
+    id: str
+    name: str
+    rows: pd.DataFrame  # question_id, standard, text, relevant_cases, pct, ci_low, ci_high, words, suppressed
+
+
+@dataclass
+class Briefing:
+    framework: Framework
+    date_from: date
+    date_to: date
+    headline: dict
+    sections: list[Section]
+    strengths: list[str]
+    improvements: list[str]
+    findings: list[str]
+    no_difference: list[str]
+    tables: list[Table]
+    gaps: pd.DataFrame  # chart data: item, characteristic, signed_gap, significant
+    spread: pd.DataFrame  # chart data: measure, inspection values for % measures
+    threshold: int
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+NOTES = {
+    "suppression": "Figures built from fewer than {threshold} cases are shown as [c], and so is any figure "
+    "from which a [c] figure could be worked out using a total.",
+    "relevant": "Percentages are of relevant cases: cases in which the question was answered yes or no. "
+    "Cases where it did not apply are left out.",
+    "wilson": "95% confidence intervals are Wilson score intervals for a proportion, treating cases as "
+    "independent. Cases are clustered in inspections, so the intervals are somewhat too narrow.",
+    "benchmark": "Lowest, highest, average and median are across inspections, each inspection counting once. "
+    "For a key question, only inspections with at least {threshold} relevant cases are included.",
+    "ratings": "Ratings are counts of inspections, which are published for each inspection and not suppressed.",
+    "significance": "Tests, adjustment for multiple testing and the rule for a significant difference are in "
+    "docs/assumptions.md, section 'Significance tests (gaps)'. [x] marks a test not run; the note says why.",
+    "per_inspection": "Per-inspection figures are not suppressed unless the run is configured to suppress them.",
+    "per_inspection_suppressed": "Per-inspection figures built from fewer than {threshold} cases are shown as [c].",
+    "period": "An inspection is in the period when its fieldwork ended on or after the first date and on or "
+    "before the last date (as the marts' period dimension counts it).",
+    "reconstructed": "Question wording for this framework is reconstructed from published reports; see docs/assumptions.md.",
+}
+
+
+def _label(characteristic: str, value: str) -> str:
+    if (characteristic, value) in GROUP_LABELS:
+        return GROUP_LABELS[(characteristic, value)]
+    return str(value).replace("_", " ").capitalize()
+
+
+def _noun(characteristic: str, value: str) -> str:
+    if characteristic == "looked_after" and value in LOOKED_AFTER_NOUNS:
+        return LOOKED_AFTER_NOUNS[value]
+    word = _label(characteristic, value)
+    word = word if characteristic == "age_band" else word.lower()
+    return GROUP_NOUNS.get(characteristic, "{} cases").format(word)
+
+
+def wilson(yes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson interval in percent; NaN where n is 0."""
+    yes = np.asarray(yes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    low = np.full(n.shape, np.nan)
+    high = np.full(n.shape, np.nan)
+    ok = n > 0
+    if ok.any():
+        lo, hi = proportion_confint(yes[ok], n[ok], alpha=0.05, method="wilson")
+        low[ok], high[ok] = np.asarray(lo) * 100, np.asarray(hi) * 100
+    return low, high
+
+
+def _pct(yes: float, n: float) -> float:
+    return yes / n * 100 if n else math.nan
+
+
+def _round(value: float, digits: int = 1) -> float:
+    return float(round(value, digits))
+
+
+# ---------------------------------------------------------------- key questions
+
+
+def key_question_results(frames: MartFrames, framework: Framework, threshold: int) -> pd.DataFrame:
+    """One row per key question, pooled over the period's inspections, in framework order."""
+    qr = frames.question_results
+    qr = qr[qr["level"] == "key_question"]
+    pooled = qr.groupby("question_id")[["relevant_cases", "yes_cases"]].sum()
+    rows = []
+    for q in framework.questions():
+        if q.level != "key_question":
+            continue
+        standard = next(s for s in framework.standards if s.id == q.standard_id)
+        relevant = int(pooled["relevant_cases"].get(q.question_id, 0))
+        yes = int(pooled["yes_cases"].get(q.question_id, 0))
+        rows.append(
+            {
+                "question_id": q.question_id,
+                "standard_id": q.standard_id,
+                "standard": standard.name,
+                "domain": framework.domain_of(q.standard_id).name,
+                "area": q.area,
+                "text": q.text,
+                "relevant_cases": relevant,
+                "yes_cases": yes,
+                "pct": _pct(yes, relevant),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["ci_low"], out["ci_high"] = wilson(out["yes_cases"], out["relevant_cases"])
+    # A question nobody answered in the period has no figure to hide: it is [x], not [c].
+    out["suppressed"] = (out["relevant_cases"] > 0) & (out["relevant_cases"] < threshold)
+    out["words"] = [
+        in_cases(p) if not s and not math.isnan(p) else "" for p, s in zip(out["pct"], out["suppressed"], strict=True)
+    ]
+    return out
+
+
+def sections(results: pd.DataFrame, framework: Framework) -> list[Section]:
+    """Group key questions by area when the framework has areas, else by standard."""
+    if framework.areas:
+        groups = [(a.id, a.name, results[results["area"] == a.id]) for a in framework.areas]
+        rest = results[results["area"].isna()]
+        if len(rest):
+            groups.append(("other", "Other key questions", rest))
+    else:
+        groups = [(s.id, f"{s.id} {s.name}", results[results["standard_id"] == s.id]) for s in framework.standards]
+    return [Section(i, n, rows.reset_index(drop=True)) for i, n, rows in groups if len(rows)]
+
+
+def _quote(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def highlights(results: pd.DataFrame, n: int = HIGHLIGHTS) -> tuple[list[str], list[str]]:
+    """Strengths (highest %) and areas for improvement (lowest %), in seed 000's words."""
+    shown = results[~results["suppressed"] & results["pct"].notna()].copy()
+    shown["order"] = range(len(shown))
+    take = min(n, len(shown) // 2)
+    top = shown.sort_values(["pct", "order"], ascending=[False, True]).head(take)
+    bottom = shown.sort_values(["pct", "order"], ascending=[True, True]).head(take)
+    strengths = [
+        f"{in_cases(r.pct).capitalize()} ({r.pct:.0f}% of {r.relevant_cases:,}), inspectors answered yes to "
+        f"{_quote(r.text)} ({r.question_id}, {r.standard})."
+        for r in top.itertuples()
+    ]
+    improvements = [
+        f"{in_cases(100 - r.pct).capitalize()} ({100 - r.pct:.0f}% of {r.relevant_cases:,}), inspectors answered no to "
+        f"{_quote(r.text)} ({r.question_id}, {r.standard})."
+        for r in bottom.itertuples()
+    ]
+    return strengths, improvements
+
+
+def key_question_table(results: pd.DataFrame, framework: Framework) -> Table:
+    display = pd.DataFrame(
+        {
+            "Question": results["question_id"],
+            "Domain": results["domain"],
+            "Standard": results["standard_id"] + " " + results["standard"],
+            "Area": [framework_area_name(framework, a) for a in results["area"]],
+            "Key question": results["text"],
+        }
+    )
+    hidden = results["suppressed"]
+    none = results["relevant_cases"] == 0
+    display["Relevant cases"] = _cells(results["relevant_cases"], hidden, digits=None, empty=none)
+    for column, source in (("% yes", "pct"), ("95% CI lower", "ci_low"), ("95% CI upper", "ci_high")):
+        display[column] = _cells(results[source], hidden, digits=1, empty=none)
+    display["In words"] = [
+        w or (SUPPRESSED if h else NOT_AVAILABLE) for w, h in zip(results["words"], hidden, strict=True)
+    ]
+    return Table(
+        "key_questions",
+        "Key questions: percentage of relevant cases answered yes",
+        ["Pooled over every inspection in the period. Percentages with 95% confidence intervals."],
+        display,
+        ["relevant", "wilson", "suppression"],
+    )
+
+
+def framework_area_name(framework: Framework, area: str | None) -> str:
+    if area is None or (isinstance(area, float) and math.isnan(area)):
+        return NOT_APPLICABLE
+    return next((a.name for a in framework.areas if a.id == area), str(area))
+
+
+def _cells(values: pd.Series, hidden: pd.Series, digits: int | None, empty: pd.Series | None = None) -> list:
+    """Numbers for display: rounded, [c] where hidden, [x] where there is nothing to show."""
+    out = []
+    for i, (v, h) in enumerate(zip(values, hidden, strict=True)):
+        if empty is not None and bool(empty.iloc[i]) and not h:
+            out.append(NOT_AVAILABLE)
+        elif h:
+            out.append(SUPPRESSED)
+        elif v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(NOT_AVAILABLE)
+        else:
+            out.append(int(v) if digits is None else _round(float(v), digits))
+    return out
+
+
+# ---------------------------------------------------------------- case characteristics
+
+
+def _ordered(frame: pd.DataFrame, characteristics) -> pd.DataFrame:
+    order = {c: i for i, c in enumerate(characteristics)}
+    frame = frame[frame["characteristic"].isin(order)].copy()
+    frame["_c"] = frame["characteristic"].map(order)
+    return frame.sort_values(["_c"], kind="stable").drop(columns="_c")
+
+
+def _nesting_constraints(keys: set, prefix: tuple) -> list[Constraint]:
+    """Constraints tying nested groups (ethnicity in ethnic group, disposal in case type) to their outer group."""
+    constraints = []
+    for inner, (outer, mapping) in NESTING.items():
+        for outer_value in dict.fromkeys(mapping.values()):
+            outer_key = (*prefix, outer, outer_value)
+            members = tuple(
+                (*prefix, inner, v) for v, o in mapping.items() if o == outer_value and (*prefix, inner, v) in keys
+            )
+            if outer_key in keys and members:
+                constraints.append(Constraint(outer_key, members))
+    return constraints
+
+
+def breakdown_suppression(counts: pd.DataFrame, total: int, threshold: int, prefix: tuple = ()) -> set:
+    """Cells (characteristic, group) to suppress in one breakdown of `total` cases."""
+    values: dict = {(*prefix, "total"): total}
+    for r in counts.itertuples():
+        values[(*prefix, r.characteristic, r.group_value)] = int(r.count)
+    constraints = [
+        Constraint(
+            (*prefix, "total"),
+            tuple((*prefix, c, g) for c, g in zip(group["characteristic"], group["group_value"], strict=True)),
+        )
+        for _, group in counts.groupby("characteristic", sort=False)
+    ]
+    constraints += _nesting_constraints(set(values), prefix)
+    hidden = cells_to_suppress(values, constraints, threshold)
+    return {k[len(prefix) :] for k in hidden}
+
+
+def case_characteristics_table(frames: MartFrames, total_cases: int, threshold: int) -> Table:
+    cc = _ordered(frames.case_characteristics, CHARACTERISTICS).rename(columns={"cases": "count"})
+    hidden = breakdown_suppression(cc, total_cases, threshold)
+    rows = []
+    for r in cc.itertuples():
+        h = (r.characteristic, r.group_value) in hidden
+        rows.append(
+            {
+                "Characteristic": CHARACTERISTICS[r.characteristic],
+                "Group": _label(r.characteristic, r.group_value),
+                "Cases": SUPPRESSED if h else int(r.count),
+                "% of cases": SUPPRESSED
+                if h
+                else (_round(_pct(r.count, total_cases)) if total_cases else NOT_AVAILABLE),
+            }
+        )
+    return Table(
+        "case_characteristics",
+        "Case characteristics",
+        [
+            f"The {total_cases:,} cases inspected in the period, by characteristic. Each characteristic adds up to all cases."
+            if total_cases >= threshold
+            else "The cases inspected in the period, by characteristic."
+        ],
+        pd.DataFrame(rows, columns=["Characteristic", "Group", "Cases", "% of cases"]),
+        ["suppression"],
+    )
+
+
+def characteristic_table(frames: MartFrames, results: pd.DataFrame, threshold: int) -> Table:
+    """Key questions by characteristic group, suppressed question by question."""
+    cr = frames.characteristic_results
+    cr = _ordered(cr[cr["question_id"].isin(results["question_id"])], BREAKDOWN_CHARACTERISTICS)
+    totals = results.set_index("question_id")["relevant_cases"]
+    text = results.set_index("question_id")["text"]
+    rows = []
+    for qid in results["question_id"]:
+        group = cr[cr["question_id"] == qid].rename(columns={"relevant_cases": "count"})
+        if group.empty:
+            continue
+        hidden = breakdown_suppression(group, int(totals[qid]), threshold)
+        if totals[qid] < threshold:
+            hidden |= {(c, g) for c, g in zip(group["characteristic"], group["group_value"], strict=True)}
+        for r in group.itertuples():
+            h = (r.characteristic, r.group_value) in hidden
+            rows.append(
+                {
+                    "Question": qid,
+                    "Key question": text[qid],
+                    "Characteristic": CHARACTERISTICS[r.characteristic],
+                    "Group": _label(r.characteristic, r.group_value),
+                    "Relevant cases": SUPPRESSED if h else int(r.count),
+                    "% yes": SUPPRESSED if h else (_round(_pct(r.yes_cases, r.count)) if r.count else NOT_AVAILABLE),
+                }
+            )
+    columns = ["Question", "Key question", "Characteristic", "Group", "Relevant cases", "% yes"]
+    return Table(
+        "key_questions_by_group",
+        "Key questions by case characteristic",
+        [
+            "Percentage of relevant cases answered yes, for each group of cases. The groups of a characteristic "
+            "add up to the relevant cases of the question."
+        ],
+        pd.DataFrame(rows, columns=columns),
+        ["relevant", "suppression"],
+    )
+
+
+# ---------------------------------------------------------------- differences by characteristic
+
+
+def _item_words(row, framework: Framework) -> str:
+    scope, item = row["scope"], str(row["item_id"])
+    if scope == "area":
+        name = framework_area_name(framework, item)
+        return name[0].lower() + name[1:] if name != NOT_APPLICABLE else item
+    if scope == "standard":
+        standard = next((s for s in framework.standards if s.id == item), None)
+        return f"standard {item} {standard.name}" if standard else f"standard {item}"
+    text = next((q.text for q in framework.questions() if q.question_id == item), None)
+    kind = "prompt" if row.get("level") == "prompt" else "key question"
+    return f"{kind} {item} {_quote(text)}" if text else item
+
+
+def _value(row, column: str, default=None):
+    value = row.get(column, default) if hasattr(row, "get") else default
+    return default if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _small_groups(row, threshold: int) -> bool:
+    """A comparison with a group of fewer than `threshold` cases: its figures are [c]."""
+    sizes = [_value(row, "higher_n"), _value(row, "lower_n")]
+    sizes = [s for s in sizes if s is not None]
+    if sizes:
+        return min(sizes) < threshold
+    return _value(row, "n_cases", 0) < threshold
+
+
+def _p_words(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def finding_sentence(row, framework: Framework, min_gap_pp: float, threshold: int) -> str:
+    c = row["characteristic"]
+    higher = _noun(c, row["higher_group"])
+    lower = _noun(c, row["lower_group"])
+    subject = (
+        f"{higher[0].upper()}{higher[1:]} scored significantly higher than {lower} on {_item_words(row, framework)}"
+    )
+    stratified = _value(row, "p_stratified_adjusted")
+    method = "stratified by inspection" if stratified is not None else TEST_WORDS.get(row["test"], str(row["test"]))
+    p_parts = [f"adjusted p {_p_words(stratified)} within inspections"] if stratified is not None else []
+    p_parts.append(
+        f"{_p_words(row['p_adjusted'])} pooled"
+        if stratified is not None
+        else f"adjusted p {_p_words(row['p_adjusted'])}"
+    )
+    if _small_groups(row, threshold):
+        return (
+            f"{subject} (figures not shown: fewer than {threshold} cases in a group); {method} ({', '.join(p_parts)})."
+        )
+    gap = float(row["gap_pp"])
+    points = "1 point" if round(gap) == 1 else f"{gap:.0f} points"
+    high, low = _value(row, "higher_pct"), _value(row, "lower_pct")
+    figures = f" ({high:.0f}% against {low:.0f}%)" if high is not None and low is not None else ""
+    below = _value(row, "below_min_gap")
+    below = gap < min_gap_pp if below is None else bool(below)
+    small = f", a small difference (under {min_gap_pp:g} points)" if below else ""
+    return f"{subject}, {points}{figures}{small}; {method} ({', '.join(p_parts)})."
+
+
+SCOPE_ORDER = {"area": 0, "standard": 1, "question": 2}
+
+
+def _sorted_significance(significance: pd.DataFrame) -> pd.DataFrame:
+    char_order = {c: i for i, c in enumerate(BY_WORDS)}
+    level = significance["level"] if "level" in significance else pd.Series(None, index=significance.index)
+    return (
+        significance.assign(
+            _c=significance["characteristic"].map(char_order).fillna(99),
+            _s=significance["scope"].map(SCOPE_ORDER).fillna(9),
+            _l=(level == "prompt").astype(int),
+        )
+        .sort_values(["_c", "_s", "_l"], kind="stable")
+        .drop(columns=["_c", "_s", "_l"])
+    )
+
+
+def differences(
+    significance: pd.DataFrame, framework: Framework, min_gap_pp: float, threshold: int
+) -> tuple[list[str], list[str]]:
+    """Sentences for every significant finding, and one for each characteristic tested without any."""
+    if significance.empty:
+        return [], []
+    ordered = _sorted_significance(significance)
+    sig = ordered[ordered["significant"].fillna(False).astype(bool)]
+    findings = [finding_sentence(r, framework, min_gap_pp, threshold) for _, r in sig.iterrows()]
+    char_order = {c: i for i, c in enumerate(BY_WORDS)}
+    tested = sorted(set(significance["characteristic"]), key=lambda c: char_order.get(c, 99))
+    found = set(sig["characteristic"])
+    none = [
+        f"There were no statistically significant differences by {BY_WORDS.get(c, c.replace('_', ' '))}."
+        for c in tested
+        if c not in found
+    ]
+    return findings, none
+
+
+def mask_small_counts(note: str, threshold: int) -> str:
+    """Counts of cases below the threshold in a gaps note become [c]: the 'left out: 3 unknown, 1 other'
+    list and group sizes such as 'female (2)'."""
+
+    def small(match: re.Match) -> str:
+        n = match.group("n")
+        return match.group(0).replace(n, SUPPRESSED, 1) if int(n) < threshold else match.group(0)
+
+    def left_out(match: re.Match) -> str:
+        return re.sub(r"(?<![\d.])(?P<n>\d+)(?= )", small, match.group(0))
+
+    note = re.sub(r"left out: [^;]*", left_out, note)
+    return re.sub(r"\((?P<n>\d+)\)", small, note)
+
+
+def significance_table(significance: pd.DataFrame, framework: Framework, threshold: int) -> Table:
+    rows = []
+    for _, r in _sorted_significance(significance).iterrows():
+        hide = _small_groups(r, threshold)
+
+        def number(column, digits, row=r, hide=hide):
+            value = _value(row, column)
+            if value is None:
+                return NOT_AVAILABLE
+            return SUPPRESSED if hide else _round(float(value), digits)
+
+        def group(column, row=r, hide=hide):
+            value = _value(row, column)
+            if value is None:
+                return NOT_AVAILABLE
+            return SUPPRESSED if hide else _label(row["characteristic"], value)
+
+        def p(column, row=r):
+            value = _value(row, column)
+            return NOT_AVAILABLE if value is None else _round(float(value), 4)
+
+        note = _value(r, "note", "")
+        rows.append(
+            {
+                "Characteristic": CHARACTERISTICS.get(r["characteristic"], r["characteristic"]),
+                "Scope": str(r["scope"]).capitalize(),
+                "Item": str(r["item_id"]),
+                "Groups compared": str(_value(r, "groups_compared", NOT_AVAILABLE)),
+                "Higher group": group("higher_group"),
+                "Higher %": number("higher_pct", 1),
+                "Lower group": group("lower_group"),
+                "Lower %": number("lower_pct", 1),
+                "Gap (points)": number("gap_pp", 1),
+                "Pooled test": str(r["test"]),
+                "Pooled adjusted p": p("p_adjusted"),
+                "Stratified test": str(_value(r, "stratified_test", "none")),
+                "Stratified adjusted p": p("p_stratified_adjusted"),
+                "Significant": "Yes" if bool(_value(r, "significant", False)) else "No",
+                "Note": mask_small_counts(note, threshold) if note.strip() else NOT_APPLICABLE,
+            }
+        )
+    columns = [
+        "Characteristic",
+        "Scope",
+        "Item",
+        "Groups compared",
+        "Higher group",
+        "Higher %",
+        "Lower group",
+        "Lower %",
+        "Gap (points)",
+        "Pooled test",
+        "Pooled adjusted p",
+        "Stratified test",
+        "Stratified adjusted p",
+        "Significant",
+        "Note",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return Table(
+        "differences",
+        "Differences by case characteristic: significance tests",
+        ["Every test run on the cases of the period, significant or not. The briefing lists the significant ones."],
+        frame,
+        ["significance", "suppression"],
+        html_frame=frame[frame["Significant"] == "Yes"].reset_index(drop=True),
+    )
+
+
+SIGNED_PAIRS = {
+    "gender": ("female", "male"),
+    "ethnic_group": ("minority_ethnic", "white"),
+    "looked_after": ("yes", "no"),
+    "case_type": ("out_of_court", "court"),
+}
+
+
+def gap_chart_data(significance: pd.DataFrame, framework: Framework, threshold: int) -> pd.DataFrame:
+    """Signed gaps (first group of SIGNED_PAIRS minus the second) at the broadest scope tested."""
+    columns = ["item", "characteristic", "signed_gap", "significant"]
+    if significance.empty:
+        return pd.DataFrame(columns=columns)
+    sig = significance[significance["characteristic"].isin(SIGNED_PAIRS) & significance["gap_pp"].notna()]
+    sig = sig[[not _small_groups(r, threshold) for _, r in sig.iterrows()]]
+    for scope in ("area", "standard", "question"):
+        chosen = sig[sig["scope"] == scope]
+        if len(chosen):
+            break
+    rows = []
+    for _, r in chosen.iterrows():
+        first, second = SIGNED_PAIRS[r["characteristic"]]
+        if {r["higher_group"], r["lower_group"]} != {first, second}:
+            continue
+        sign = 1 if r["higher_group"] == first else -1
+        rows.append(
+            {
+                "item": _item_words(r, framework),
+                "characteristic": r["characteristic"],
+                "signed_gap": sign * float(r["gap_pp"]),
+                "significant": bool(r["significant"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------- benchmarks and ratings
+
+
+def _summary(values: pd.Series) -> dict:
+    if values.empty:
+        return {
+            "Lowest": NOT_AVAILABLE,
+            "Highest": NOT_AVAILABLE,
+            "Average": NOT_AVAILABLE,
+            "Median": NOT_AVAILABLE,
+            "Inspections": 0,
+        }
+    return {
+        "Lowest": _round(values.min()),
+        "Highest": _round(values.max()),
+        "Average": _round(values.mean()),
+        "Median": _round(values.median()),
+        "Inspections": int(values.size),
+    }
+
+
+def benchmark_measures(frames: MartFrames, framework: Framework, threshold: int) -> pd.DataFrame:
+    """Long table: measure, unit, inspection_id, value, for the headline measures of the framework."""
+    rows = []
+    headline_names = {h.id: h.name for h in framework.headlines}
+    hs = frames.headline_scores
+    for h in framework.headlines:
+        for r in hs[hs["headline"] == h.id].itertuples():
+            rows.append(
+                {
+                    "measure": f"{headline_names[h.id]} score",
+                    "unit": PERCENT,
+                    "inspection_id": r.inspection_id,
+                    "value": float(r.pct),
+                    "order": len(rows),
+                }
+            )
+    if framework.rating is not None:
+        top = max(b.score for b in framework.rating.question_bands)
+        scored = sum(1 for s in framework.standards if s.rated_by != "none")
+        for r in frames.inspection_ratings.dropna(subset=["final_score"]).itertuples():
+            rows.append(
+                {
+                    "measure": "Overall score",
+                    "unit": f"score out of {top * scored}",
+                    "inspection_id": r.inspection_id,
+                    "value": float(r.final_score),
+                    "order": -1,
+                }
+            )
+        sr = frames.standard_ratings.dropna(subset=["score"])
+        for s in framework.standards:
+            for r in sr[sr["standard_id"] == s.id].itertuples():
+                rows.append(
+                    {
+                        "measure": f"Standard {s.id} {s.name}",
+                        "unit": f"score out of {top}",
+                        "inspection_id": r.inspection_id,
+                        "value": float(r.score),
+                        "order": 1000,
+                    }
+                )
+    qr = frames.question_results
+    qr = qr[(qr["level"] == "key_question") & (qr["relevant_cases"] >= max(threshold, 1))]
+    for q in framework.questions():
+        if q.level != "key_question":
+            continue
+        for r in qr[qr["question_id"] == q.question_id].itertuples():
+            rows.append(
+                {
+                    "measure": f"Key question {q.question_id}",
+                    "unit": PERCENT,
+                    "inspection_id": r.inspection_id,
+                    "value": r.yes_cases / r.relevant_cases * 100,
+                    "order": 2000 + q.order,
+                }
+            )
+    out = pd.DataFrame(rows, columns=["measure", "unit", "inspection_id", "value", "order"])
+    return out.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def benchmark_table(measures: pd.DataFrame) -> Table:
+    rows = []
+    for (measure, unit), group in measures.groupby(["measure", "unit"], sort=False):
+        rows.append({"Measure": measure, "Unit": unit, **_summary(group["value"])})
+    columns = ["Measure", "Unit", "Lowest", "Highest", "Average", "Median", "Inspections"]
+    return Table(
+        "benchmarks",
+        "Benchmarks: lowest, highest and average across inspections",
+        ["For each headline measure, the spread of the inspections in the period (seed 001's table)."],
+        pd.DataFrame(rows, columns=columns),
+        ["benchmark"],
+    )
+
+
+def rating_distribution_table(frames: MartFrames, framework: Framework) -> Table | None:
+    """Inspections by final rating, for each standard and overall (rated frameworks only)."""
+    if framework.rating is None:
+        return None
+    labels = {r: r.replace("_", " ").capitalize() for r in RATING_ORDER}
+    rows = []
+    sr = frames.standard_ratings
+    n = len(frames.inspections)
+    for s in framework.standards:
+        if s.rated_by == "none":
+            continue
+        ratings = sr.loc[sr["standard_id"] == s.id, "final_rating"].dropna()
+        counts = ratings.value_counts()
+        row = {"Standard": f"{s.id} {s.name}"}
+        row.update({labels[r]: int(counts.get(r, 0)) for r in RATING_ORDER})
+        row["Not rated"] = n - int(ratings.size)
+        rows.append(row)
+    overall = frames.inspection_ratings["final_rating"].dropna()
+    counts = overall.value_counts()
+    row = {"Standard": "Overall rating"}
+    row.update({labels[r]: int(counts.get(r, 0)) for r in RATING_ORDER})
+    row["Not rated"] = n - int(overall.size)
+    rows.append(row)
+    return Table(
+        "ratings",
+        "Ratings: number of inspections by final rating, for each standard",
+        ["Final ratings, after any panel override, of the inspections in the period."],
+        pd.DataFrame(rows, columns=["Standard", *labels.values(), "Not rated"]),
+        ["ratings"],
+    )
+
+
+def per_inspection_table(frames: MartFrames, framework: Framework, threshold: int, suppress: bool) -> Table:
+    """One row per inspection: provider, fieldwork, cases, and its headline figures."""
+    insp = frames.inspections.sort_values(["fieldwork_start", "inspection_id"]).reset_index(drop=True)
+    display = pd.DataFrame(
+        {
+            "Inspection": insp["inspection_id"].astype(str),
+            "Provider": insp["provider"].astype(str),
+            "Fieldwork start": [d.isoformat() for d in pd.to_datetime(insp["fieldwork_start"]).dt.date],
+            "Fieldwork end": [d.isoformat() for d in pd.to_datetime(insp["fieldwork_end"]).dt.date],
+        }
+    )
+    small = (insp["cases"] < threshold) if suppress else pd.Series(False, index=insp.index)
+    display["Cases"] = [SUPPRESSED if s else int(c) for c, s in zip(insp["cases"], small, strict=True)]
+    hs = frames.headline_scores
+    for h in framework.headlines:
+        values = hs[hs["headline"] == h.id].set_index("inspection_id")["pct"]
+        display[f"{h.name} %"] = [
+            SUPPRESSED if s else (_round(values[i]) if i in values.index and not pd.isna(values[i]) else NOT_AVAILABLE)
+            for i, s in zip(insp["inspection_id"], small, strict=True)
+        ]
+    if framework.rating is not None:
+        ir = frames.inspection_ratings.set_index("inspection_id")
+        display["Final score"] = [
+            int(ir.at[i, "final_score"]) if i in ir.index and not pd.isna(ir.at[i, "final_score"]) else NOT_AVAILABLE
+            for i in insp["inspection_id"]
+        ]
+        display["Final rating"] = [
+            str(ir.at[i, "final_rating"]).replace("_", " ").capitalize()
+            if i in ir.index and isinstance(ir.at[i, "final_rating"], str)
+            else NOT_AVAILABLE
+            for i in insp["inspection_id"]
+        ]
+    if not framework.headlines and framework.rating is None and framework.areas:
+        qr = frames.question_results
+        qr = qr[qr["level"] == "key_question"]
+        area_of = {q.question_id: q.area for q in framework.questions() if q.level == "key_question"}
+        qr = qr.assign(area=qr["question_id"].map(area_of))
+        pooled = qr.groupby(["inspection_id", "area"])[["yes_cases", "relevant_cases"]].sum()
+        for a in framework.areas:
+            display[f"{a.name} %"] = [
+                SUPPRESSED
+                if s
+                else (
+                    _round(_pct(*pooled.loc[(i, a.id)]))
+                    if (i, a.id) in pooled.index and pooled.loc[(i, a.id)].iloc[1]
+                    else NOT_AVAILABLE
+                )
+                for i, s in zip(insp["inspection_id"], small, strict=True)
+            ]
+    return Table(
+        "inspections",
+        "Inspections in the period",
+        [
+            "One row per inspection. Area percentages pool the answers to the area's key questions."
+            if not framework.headlines and framework.rating is None
+            else "One row per inspection."
+        ],
+        display,
+        ["per_inspection_suppressed" if suppress else "per_inspection", "period"],
+        text_columns=("Provider",),
+    )
+
+
+# ---------------------------------------------------------------- the whole briefing
+
+
+def headline(frames: MartFrames, framework: Framework, total_cases: int) -> dict:
+    insp = frames.inspections
+    return {
+        "framework_id": framework.id,
+        "framework": framework.name,
+        "date_from": frames.date_from,
+        "date_to": frames.date_to,
+        "inspections": len(insp),
+        "cases": total_cases,
+        "first_fieldwork": min(pd.to_datetime(insp["fieldwork_start"]).dt.date) if len(insp) else None,
+        "last_fieldwork": max(pd.to_datetime(insp["fieldwork_end"]).dt.date) if len(insp) else None,
+    }
+
+
+def headline_table(head: dict, threshold: int) -> Table:
+    cases = head["cases"]
+    rows = [
+        ("Framework", f"{head['framework']} ({head['framework_id']})"),
+        ("Period", f"{head['date_from'].isoformat()} to {head['date_to'].isoformat()}"),
+        ("Inspections", str(head["inspections"])),
+        ("Cases", SUPPRESSED if 0 < cases < threshold else str(cases)),
+    ]
+    return Table(
+        "headline",
+        "Headline: inspections and cases in the period",
+        ["The framework, the period and how many inspections and cases the briefing is built from."],
+        pd.DataFrame(rows, columns=["Measure", "Value"]),
+        ["period", "suppression"],
+    )
+
+
+def build_briefing(
+    frames: MartFrames, framework: Framework, *, threshold: int, suppress_per_inspection: bool, min_gap_pp: float
+) -> Briefing:
+    """Every table, sentence and chart series of one briefing."""
+    total_cases = int(frames.inspections["cases"].sum())
+    head = headline(frames, framework, total_cases)
+    results = key_question_results(frames, framework, threshold)
+    strengths, improvements = highlights(results)
+    findings, none = differences(frames.significance, framework, min_gap_pp, threshold)
+    tables = [
+        headline_table(head, threshold),
+        key_question_table(results, framework),
+        case_characteristics_table(frames, total_cases, threshold),
+        characteristic_table(frames, results, threshold),
+        significance_table(frames.significance, framework, threshold),
+    ]
+    measures = benchmark_measures(frames, framework, threshold)
+    tables.append(benchmark_table(measures))
+    ratings = rating_distribution_table(frames, framework)
+    if ratings is not None:
+        tables.append(ratings)
+    tables.append(per_inspection_table(frames, framework, threshold, suppress_per_inspection))
+    spread = measures[measures["unit"] == PERCENT].reset_index(drop=True)
+    return Briefing(
+        framework=framework,
+        date_from=frames.date_from,
+        date_to=frames.date_to,
+        headline=head,
+        sections=sections(results, framework),
+        strengths=strengths,
+        improvements=improvements,
+        findings=findings,
+        no_difference=none,
+        tables=tables,
+        gaps=gap_chart_data(frames.significance, framework, threshold),
+        spread=spread,
+        threshold=threshold,
+    )

@@ -1,0 +1,141 @@
+"""tables.xlsx (gptables), tables.ods with the same cells, and every table as CSV.
+
+The workbook follows the Analysis Function's guidance on releasing statistics in
+spreadsheets as gptables implements it: a cover sheet, a contents sheet, a notes
+sheet, one table per sheet marked up as an Excel table starting in column A, no
+merged cells, notes referenced as [note n], and shorthand ([c], [x], [z]) explained
+on the cover and beside every table.
+
+Text never acts as a formula or a link: the workbook is written with XlsxWriter's
+`strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off, and text that
+came from submissions is passed to gptables as a plain run of text so its
+markdown-link and note-reference parsing leaves it alone. ODS cells are typed
+(strings are string cells). CSV has no cell types, so in CSV a text cell starting
+with = + - @ or a tab / carriage return is prefixed with an apostrophe (OWASP's advice
+for CSV injection).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import gptables as gpt
+import openpyxl
+import pandas as pd
+from gptables.core.gptable import FormatList
+
+from yotbench.briefing.suppression import SHORTHAND
+from yotbench.briefing.tables import NOTES, Table
+
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class CoverText:
+    title: str
+    intro: list[str]
+    about: list[str]
+    contact: list[str]
+
+
+def sheet_label(index: int) -> str:
+    return f"Table {index}"
+
+
+def table_name(index: int, table: Table) -> str:
+    return f"table_{index}_{table.name}"
+
+
+def legend(threshold: int) -> list[str]:
+    return [f"{symbol} = {text.format(threshold=threshold)}" for symbol, text in SHORTHAND.items()]
+
+
+def notes_frame(threshold: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Note reference": list(NOTES),
+            "Note text": [text.format(threshold=threshold) for text in NOTES.values()],
+        }
+    )
+
+
+def _inert(value: object) -> object:
+    """Text from a submission, as a plain run: no markdown link, note reference or formula."""
+    return FormatList([{}, value]) if isinstance(value, str) else value
+
+
+def _gptable(index: int, table: Table, threshold: int) -> gpt.GPTable:
+    frame = table.frame.copy()
+    for column in table.text_columns:
+        frame[column] = frame[column].map(_inert)
+    references = "".join(f"$${n}$$" for n in table.notes)
+    description = [*table.description]
+    description[-1] = description[-1] + references
+    return gpt.GPTable(
+        table=frame,
+        table_name=table_name(index, table),
+        title=table.title,
+        subtitles=description,
+        legend=legend(threshold),
+        index_columns={},
+        instructions="This worksheet contains one table. Some cells refer to notes, which are on the Notes "
+        "worksheet. Shorthand such as [c] is explained below the title.",
+    )
+
+
+def write_xlsx(path: Path, tables: list[Table], cover: CoverText, threshold: int) -> None:
+    sheets = {sheet_label(i): _gptable(i, t, threshold) for i, t in enumerate(tables, start=1)}
+    notes = notes_frame(threshold)
+    used = {n for t in tables for n in t.notes}
+    notes = notes[notes["Note reference"].isin(used)].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gptables warns about notes order and table names it accepts
+        gpt.write_workbook(
+            filename=path,
+            sheets=sheets,
+            notes_table=notes,
+            cover=gpt.Cover(title=cover.title, intro=cover.intro, about=cover.about, contact=cover.contact),
+            contentsheet_label="Contents",
+            contentsheet_options={"additional_elements": ["subtitles"]},
+            auto_width=True,
+            gridlines="hide_all",
+            workbook_options=WORKBOOK_OPTIONS,
+        )
+
+
+def xlsx_grid(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet's cell values, row by row, as written."""
+    book = openpyxl.load_workbook(path)
+    try:
+        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def write_ods(path: Path, xlsx: Path) -> None:
+    """The same sheets and cells as the xlsx, as OpenDocument (strings stay string cells)."""
+    grid = xlsx_grid(xlsx)
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for sheet, rows in grid.items():
+            width = max((len(r) for r in rows), default=0)
+            frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+            frame.to_excel(writer, sheet_name=sheet, header=False, index=False)
+
+
+def csv_safe(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csvs(directory: Path, tables: list[Table]) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, t in enumerate(tables, start=1):
+        path = directory / f"{table_name(i, t)}.csv"
+        t.frame.map(csv_safe).to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    return written
