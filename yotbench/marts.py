@@ -1,0 +1,512 @@
+"""Build the analyst database DIR/marts/yotbench.duckdb from the landed Parquet.
+
+The SQL lives in sql/: staging (one view per landed table), intermediate (joins and
+reshapes, case level) and marts (what analysts query). Each .sql file is one SELECT
+and has a sidecar .yml with its grain, columns and invariants; this module creates
+the objects, checks the invariants and swaps the finished file into place.
+
+Case-level data (anything derived from case_ref) lives only in TEMP views and tables
+of the build connection; only the `marts` schema is written to the file.
+
+The build is split so another step can add tables before publishing:
+
+    tmp = build_marts(config, run_id)      # finished, checked, not yet visible
+    ...                                    # e.g. write marts.significance into tmp
+    publish_marts(tmp, config)             # os.replace into DIR/marts/yotbench.duckdb
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from yotbench.config import SQL_DIR, RunConfig
+from yotbench.errors import YotbenchError
+from yotbench.frameworks import Framework, load_frameworks
+from yotbench.landing import ARROW_SCHEMAS
+from yotbench.store import STORE_TABLES, current_files
+
+LAYERS = ("staging", "intermediate", "marts")
+CASE_LEVEL_LAYERS = ("staging", "intermediate")
+MARTS_SCHEMA = "marts"
+# Files written by DuckDB 1.4 and later can be opened by analysts still on 1.4 LTS.
+STORAGE_COMPATIBILITY = "v1.4.0"
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_MODEL_REF = re.compile(r"\b((?:stg|int)_[a-z0-9_]+)\b")
+_MART_REF = re.compile(r"\bmarts\.([a-z_][a-z0-9_]*)\b")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+class MartBuildError(YotbenchError):
+    """A SQL model could not be created; the message names the file."""
+
+
+class MartInvariantFailed(MartBuildError):
+    """An invariant query returned rows: the build is abandoned, the published file untouched."""
+
+    def __init__(self, model: str, invariant: str, description: str, rows: int, example: dict | None):
+        self.model, self.invariant, self.rows, self.example = model, invariant, rows, example
+        first = f"; first: {example}" if example else ""
+        super().__init__(
+            f"MartInvariantFailed: {model}: {invariant} returned {rows} row(s), expected none "
+            f"({description}){first}"
+        )
+
+
+# ------------------------------------------------------------------ models (sql + sidecar)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Invariant(_Strict):
+    name: str = Field(pattern=_IDENTIFIER.pattern)
+    description: str
+    sql: str
+
+
+class Example(_Strict):
+    title: str
+    sql: str
+
+
+class Sidecar(_Strict):
+    description: str
+    materialized: Literal["view", "table", "table_macro", "scalar_macro"] = "view"
+    grain: list[str] = []
+    grain_text: str = ""
+    parameters: list[str] = []
+    columns: dict[str, str] = {}
+    invariants: list[Invariant] = []
+    examples: list[Example] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sidecar:
+        for name in [*self.grain, *self.parameters, *self.columns]:
+            if not _IDENTIFIER.match(name):
+                raise ValueError(f"{name!r} is not a plain lower-case identifier")
+        missing = [g for g in self.grain if g not in self.columns]
+        if missing:
+            raise ValueError(f"grain column(s) {missing} are not listed in columns")
+        if self.materialized.endswith("macro") and not self.parameters:
+            raise ValueError("a macro needs parameters")
+        if self.materialized != "scalar_macro" and not self.columns:
+            raise ValueError("columns are required")
+        return self
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    sidecar: Sidecar
+    sql: str
+    depends_on: frozenset[str]
+    path: Path
+
+    @property
+    def relation(self) -> str:
+        """How SQL names this object: marts.<name> for marts, the bare (temp) name otherwise."""
+        return f"{MARTS_SCHEMA}.{self.name}" if self.layer == "marts" else self.name
+
+    @property
+    def is_macro(self) -> bool:
+        return self.sidecar.materialized.endswith("macro")
+
+
+def _read_model(path: Path, layer: str) -> Model:
+    name = path.stem
+    if not _IDENTIFIER.match(name):
+        raise MartBuildError(f"{path}: model names are lower-case identifiers")
+    sidecar_path = path.with_suffix(".yml")
+    try:
+        data = yaml.safe_load(sidecar_path.read_text(encoding="utf-8"))
+        sidecar = Sidecar.model_validate(data)
+    except FileNotFoundError:
+        raise MartBuildError(f"{path}: no sidecar {sidecar_path.name}") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise MartBuildError(f"{sidecar_path}: invalid sidecar: {exc}") from None
+    if layer != "marts" and sidecar.materialized not in ("view", "table"):
+        raise MartBuildError(f"{sidecar_path}: {layer} models are views or tables")
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    code = _COMMENT.sub("", sql.lower())
+    refs = set(_MODEL_REF.findall(code)) | {f"marts.{m}" for m in _MART_REF.findall(code)}
+    return Model(name, layer, sidecar, sql, frozenset(refs), path)
+
+
+@cache
+def load_models(sql_dir: Path = SQL_DIR) -> tuple[Model, ...]:
+    """Every model under sql/, in an order where each comes after what it reads."""
+    models: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = _read_model(path, layer)
+            key = model.relation
+            if key in models:
+                raise MartBuildError(f"{path}: model {key} is defined twice")
+            models[key] = model
+    ordered: list[Model] = []
+    state: dict[str, str] = {}
+
+    def visit(key: str, trail: tuple[str, ...]) -> None:
+        if state.get(key) == "done":
+            return
+        if state.get(key) == "visiting":
+            raise MartBuildError(f"models depend on each other in a cycle: {' -> '.join((*trail, key))}")
+        state[key] = "visiting"
+        model = models[key]
+        for dep in sorted(model.depends_on):
+            if dep in models and dep != key:
+                visit(dep, (*trail, key))
+        state[key] = "done"
+        ordered.append(model)
+
+    for key in models:
+        visit(key, ())
+    return tuple(ordered)
+
+
+def _models(layers: Iterable[str]) -> list[Model]:
+    wanted = set(layers)
+    return [m for m in load_models() if m.layer in wanted]
+
+
+# ------------------------------------------------------------------ sources
+
+
+def _check_identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a plain identifier")
+    return name
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Create (or replace) TEMP table `name` holding `table`."""
+    _check_identifier(name)
+    view = f"_incoming_{name}"
+    con.register(view, table)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {view}")
+    finally:
+        con.unregister(view)
+
+
+def register_store(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]]) -> None:
+    """The current landed Parquet as TEMP tables src_inspections, src_cases, src_answers, src_ratings."""
+    for table in STORE_TABLES:
+        name = _check_identifier(f"src_{table}")
+        paths = [str(p) for p in files.get(table, [])]
+        if paths:
+            con.execute(
+                f"create or replace temp table {name} as select * from read_parquet($files)",
+                {"files": paths},
+            )
+        else:
+            _temp_table(con, name, ARROW_SCHEMAS[table].empty_table())
+
+
+def register_landed_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """Given tables shaped as landed (landing.ARROW_SCHEMAS) as the src_* TEMP tables; for tests."""
+    for table in STORE_TABLES:
+        given = tables.get(table)
+        _temp_table(con, f"src_{table}", given if given is not None else ARROW_SCHEMAS[table].empty_table())
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+_PCT = pa.decimal128(7, 3)
+FRAMEWORK_SCHEMAS = {
+    "fw_frameworks": pa.schema([
+        ("framework", pa.string()), ("framework_name", pa.string()), ("source", pa.string()),
+        ("in_use_from", pa.date32()), ("in_use_to", pa.date32()), ("rated", pa.bool_()),
+        ("max_score", pa.int32()),
+    ]),
+    "fw_standards": pa.schema([
+        ("framework", pa.string()), ("domain_id", pa.string()), ("domain_name", pa.string()),
+        ("standard_id", pa.string()), ("standard_name", pa.string()), ("rated_by", pa.string()),
+        ("scored", pa.bool_()), ("case_types", pa.list_(pa.string())), ("standard_order", pa.int32()),
+    ]),
+    "fw_questions": pa.schema([
+        ("framework", pa.string()), ("domain_id", pa.string()), ("standard_id", pa.string()),
+        ("question_id", pa.string()), ("parent_id", pa.string()), ("level", pa.string()),
+        ("question_text", pa.string()), ("area", pa.string()), ("headline", pa.string()),
+        ("na_allowed", pa.bool_()), ("question_order", pa.int32()),
+    ]),
+    "fw_areas": pa.schema([
+        ("framework", pa.string()), ("area", pa.string()), ("area_name", pa.string()), ("area_order", pa.int32()),
+    ]),
+    "fw_headlines": pa.schema([
+        ("framework", pa.string()), ("headline", pa.string()), ("headline_name", pa.string()),
+        ("headline_description", pa.string()), ("headline_order", pa.int32()),
+    ]),
+    "fw_question_bands": pa.schema([
+        ("framework", pa.string()), ("rating", pa.string()), ("band_label", pa.string()),
+        ("min_pct", _PCT), ("score", pa.int32()), ("band_order", pa.int32()),
+    ]),
+    "fw_overall_bands": pa.schema([
+        ("framework", pa.string()), ("rating", pa.string()), ("min_score", pa.int32()), ("max_score", pa.int32()),
+    ]),
+    "fw_discretion": pa.schema([
+        ("framework", pa.string()), ("window_pp", _PCT), ("one_case_changes_rating", pa.bool_()),
+        ("max_cases", pa.int32()),
+    ]),
+    "fw_comment_bands": pa.schema([
+        ("framework", pa.string()), ("min_pct", _PCT), ("comment", pa.string()), ("band_order", pa.int32()),
+    ]),
+}
+
+
+def framework_tables(frameworks: Iterable[Framework]) -> dict[str, pa.Table]:
+    """Framework metadata and rating rules as tables, so SQL reads rules as data."""
+    rows: dict[str, list[dict]] = {name: [] for name in FRAMEWORK_SCHEMAS}
+    for fw in frameworks:
+        rating = fw.rating
+        scored = [s for s in fw.standards if s.rated_by != "none"] if rating else []
+        top = max((b.score for b in rating.question_bands), default=0) if rating else 0
+        rows["fw_frameworks"].append({
+            "framework": fw.id, "framework_name": fw.name, "source": fw.source,
+            "in_use_from": fw.in_use.from_ if fw.in_use else None, "in_use_to": fw.in_use.to if fw.in_use else None,
+            "rated": rating is not None, "max_score": top * len(scored) if rating else None,
+        })
+        order = 0
+        for domain in fw.domains:
+            for standard in domain.standards:
+                order += 1
+                rows["fw_standards"].append({
+                    "framework": fw.id, "domain_id": domain.id, "domain_name": domain.name,
+                    "standard_id": standard.id, "standard_name": standard.name, "rated_by": standard.rated_by,
+                    "scored": standard in scored, "case_types": list(domain.case_types), "standard_order": order,
+                })
+        for q in fw.questions():
+            rows["fw_questions"].append({
+                "framework": fw.id, "domain_id": q.domain_id, "standard_id": q.standard_id,
+                "question_id": q.question_id, "parent_id": q.parent_id, "level": q.level,
+                "question_text": q.text, "area": q.area, "headline": q.headline, "na_allowed": q.na_allowed,
+                "question_order": q.order,
+            })
+        for i, area in enumerate(fw.areas, 1):
+            rows["fw_areas"].append({"framework": fw.id, "area": area.id, "area_name": area.name, "area_order": i})
+        for i, h in enumerate(fw.headlines, 1):
+            rows["fw_headlines"].append({
+                "framework": fw.id, "headline": h.id, "headline_name": h.name,
+                "headline_description": h.description, "headline_order": i,
+            })
+        for i, band in enumerate(fw.comment_bands):
+            rows["fw_comment_bands"].append({
+                "framework": fw.id, "min_pct": _decimal(band.min_pct), "comment": band.comment, "band_order": i,
+            })
+        if rating is None:
+            continue
+        for i, band in enumerate(rating.question_bands):
+            rows["fw_question_bands"].append({
+                "framework": fw.id, "rating": band.rating, "band_label": band.label,
+                "min_pct": _decimal(band.min_pct), "score": band.score, "band_order": i,
+            })
+        for band in rating.overall_bands:
+            rows["fw_overall_bands"].append({
+                "framework": fw.id, "rating": band.rating, "min_score": band.min_score, "max_score": band.max_score,
+            })
+        if rating.discretion is not None:
+            d = rating.discretion
+            rows["fw_discretion"].append({
+                "framework": fw.id, "window_pp": _decimal(d.window_pp),
+                "one_case_changes_rating": d.one_case_changes_rating, "max_cases": d.max_cases,
+            })
+    return {name: pa.Table.from_pylist(rows[name], schema=schema) for name, schema in FRAMEWORK_SCHEMAS.items()}
+
+
+def register_frameworks(con: duckdb.DuckDBPyConnection, frameworks: Iterable[Framework] | None = None) -> None:
+    """Framework metadata as the fw_* TEMP tables (every framework file unless given)."""
+    chosen = list(frameworks) if frameworks is not None else list(load_frameworks().values())
+    for name, table in framework_tables(chosen).items():
+        _temp_table(con, name, table)
+
+
+# ------------------------------------------------------------------ running models
+
+
+def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str]) -> None:
+    """Create the models of the given layers, in dependency order."""
+    chosen = _models(layers)
+    if any(m.layer == "marts" for m in chosen):
+        con.execute(f"create schema if not exists {MARTS_SCHEMA}")
+    for model in chosen:
+        side = model.sidecar
+        if model.layer == "marts":
+            params = ", ".join(side.parameters)
+            statement = {
+                "table": f"create or replace table {model.relation} as {model.sql}",
+                "view": f"create or replace view {model.relation} as {model.sql}",
+                "table_macro": f"create or replace macro {model.relation}({params}) as table {model.sql}",
+                "scalar_macro": f"create or replace macro {model.relation}({params}) as ({model.sql})",
+            }[side.materialized]
+        else:
+            kind = "table" if side.materialized == "table" else "view"
+            statement = f"create or replace temp {kind} {model.name} as {model.sql}"
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
+
+
+def open_case_level(con: duckdb.DuckDBPyConnection, config: RunConfig) -> None:
+    """Register the current store and the frameworks on `con`, then the staging and intermediate
+    models as TEMP views/tables (int_answers_enriched among them). Nothing is written to the file."""
+    register_store(con, current_files(config))
+    register_frameworks(con)
+    create_models(con, CASE_LEVEL_LAYERS)
+
+
+def register_run(con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime | None = None) -> None:
+    """The run's id and time as the TEMP table run_context, read by marts.build_info."""
+    stamp = (built_at or datetime.now(UTC)).replace(microsecond=0)
+    table = pa.table({"run_id": [run_id], "built_at": [stamp]},
+                     schema=pa.schema([("run_id", pa.string()), ("built_at", pa.timestamp("s", tz="UTC"))]))
+    _temp_table(con, "run_context", table)
+
+
+# ------------------------------------------------------------------ invariants
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{_check_identifier(n)}"' for n in names)
+
+
+def model_columns(con: duckdb.DuckDBPyConnection, model: Model) -> list[str]:
+    """The columns the built object actually has."""
+    if model.sidecar.materialized == "scalar_macro":
+        return []
+    if model.sidecar.materialized == "table_macro":
+        args = ", ".join("null" for _ in model.sidecar.parameters)
+        query = f"select * from {model.relation}({args}) limit 0"
+    else:
+        query = f"select * from {model.relation} limit 0"
+    return list(con.sql(query).columns)
+
+
+def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
+    """(name, description, sql) for every invariant of a model, the grain check first."""
+    side = model.sidecar
+    checks = []
+    if side.grain and side.materialized in ("view", "table"):
+        cols = _quoted(side.grain)
+        checks.append((
+            "grain_unique", f"one row per {', '.join(side.grain)}",
+            f"select {cols}, count(*) as n from {model.relation} group by {cols} having count(*) > 1",
+        ))
+    checks += [(inv.name, inv.description, inv.sql) for inv in side.invariants]
+    return checks
+
+
+def check_invariants(con: duckdb.DuckDBPyConnection, layers: Iterable[str] = LAYERS) -> int:
+    """Run every invariant (and the column contract) of the given layers; raises on the first failure.
+
+    Returns the number of checks run."""
+    ran = 0
+    for model in _models(layers):
+        if model.sidecar.materialized != "scalar_macro":
+            actual = model_columns(con, model)
+            declared = list(model.sidecar.columns)
+            if actual != declared:
+                raise MartInvariantFailed(
+                    model.relation, "columns_match_sidecar", "the built columns must equal the sidecar's, in order",
+                    1, {"built": actual, "sidecar": declared},
+                )
+            ran += 1
+        for name, description, sql in invariant_queries(model):
+            try:
+                failing = con.sql(f"select * from ({sql}) as failing")
+                first = failing.limit(1).fetchall()
+                if first:
+                    count = con.sql(f"select count(*) from ({sql}) as failing").fetchall()[0][0]
+                    example = dict(zip(failing.columns, first[0], strict=True))
+                    raise MartInvariantFailed(model.relation, name, description, count, example)
+            except duckdb.Error as exc:
+                raise MartBuildError(f"{model.path.with_suffix('.yml').name}: invariant {name}: {exc}") from None
+            ran += 1
+    return ran
+
+
+# ------------------------------------------------------------------ build and publish
+
+
+def temp_db_path(config: RunConfig, run_id: str) -> Path:
+    """Where a run builds its database: beside the published file, hidden, named for the run."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", run_id)
+    return config.marts_db.with_name(f".{config.marts_db.name}.{safe}.tmp")
+
+
+def _remove_db(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a database being built (never the published file)."""
+    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+
+
+def build_marts(config: RunConfig, run_id: str) -> Path:
+    """Build the whole analyst database into a temporary file beside config.marts_db and check it.
+
+    Returns the finished temporary file, not yet published. On any failure the temporary file is
+    removed and MartBuildError (or MartInvariantFailed) is raised; the published file is untouched.
+    """
+    config.marts_dir.mkdir(parents=True, exist_ok=True)
+    tmp = temp_db_path(config, run_id)
+    _remove_db(tmp)
+    try:
+        con = connect_build(tmp)
+        try:
+            open_case_level(con, config)
+            register_run(con, run_id)
+            create_models(con, ("marts",))
+            check_invariants(con)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    except BaseException:
+        _remove_db(tmp)
+        raise
+    return tmp
+
+
+def publish_marts(tmp: Path, config: RunConfig) -> Path:
+    """Swap a finished build into place as config.marts_db (atomic; open readers keep their snapshot)."""
+    if not tmp.exists():
+        raise MartBuildError(f"nothing to publish: {tmp} does not exist")
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():
+        raise MartBuildError(f"{tmp} still has a write-ahead log: close its connections (CHECKPOINT) first")
+    target = config.marts_db
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tmp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return target
+
+
+def discard_build(tmp: Path) -> None:
+    """Remove an unpublished build (e.g. when a later step failed)."""
+    _remove_db(tmp)
