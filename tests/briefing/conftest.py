@@ -283,3 +283,17 @@ def frames() -> MartFrames:
 @pytest.fixture
 def yos():
     return load_frameworks()["yos-2018"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The crafted briefing written to a fresh data directory once per test module."""
+    from datetime import UTC, datetime
+
+    from yotbench.briefing import write_briefing_from_frames
+    from yotbench.config import RunConfig
+
+    config = RunConfig(data_dir=tmp_path_factory.mktemp("briefing") / "data")
+    return write_briefing_from_frames(
+        crafted_frames(), config, run_id="20200401T000000Z-abc123", written_at=datetime(2020, 4, 1, 2, 0, tzinfo=UTC)
+    )
