@@ -50,13 +50,13 @@ banded as (
         ) as band_order,
         max(bands.band_order) filter (
             where
-                key_questions.yes_cases < key_questions.relevant_cases
-                and (key_questions.yes_cases + 1) * 100 >= bands.min_pct * key_questions.relevant_cases
+            key_questions.yes_cases < key_questions.relevant_cases
+            and (key_questions.yes_cases + 1) * 100 >= bands.min_pct * key_questions.relevant_cases
         ) as band_order_one_more_yes,
         max(bands.band_order) filter (
             where
-                key_questions.yes_cases > 0
-                and (key_questions.yes_cases - 1) * 100 >= bands.min_pct * key_questions.relevant_cases
+            key_questions.yes_cases > 0
+            and (key_questions.yes_cases - 1) * 100 >= bands.min_pct * key_questions.relevant_cases
         ) as band_order_one_fewer_yes,
         -- the nearest band edge (other than 0) within the discretion window, if any
         arg_min(
@@ -64,9 +64,9 @@ banded as (
             abs(key_questions.yes_cases * 100 - bands.min_pct * key_questions.relevant_cases)
         ) filter (
             where
-                bands.band_order > 0
-                and abs(key_questions.yes_cases * 100 - bands.min_pct * key_questions.relevant_cases)
-                <= discretion.window_pp * key_questions.relevant_cases
+            bands.band_order > 0
+            and abs(key_questions.yes_cases * 100 - bands.min_pct * key_questions.relevant_cases)
+            <= discretion.window_pp * key_questions.relevant_cases
         ) as edge_within_window
     from key_questions
     inner join bands on key_questions.framework = bands.framework

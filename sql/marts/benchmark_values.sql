@@ -42,52 +42,52 @@ items as (
     union all
     select
         inspection_id,
-        'area',
-        area,
-        area_name,
-        area_order,
-        pct_yes,
-        relevant_answers
+        'area' as item_kind,
+        area as item_id,
+        area_name as item_label,
+        area_order as item_order,
+        pct_yes as value,
+        relevant_answers as base
     from areas
     union all
     select
         inspection_id,
-        'standard_pct',
-        standard_id,
-        standard_name,
-        standard_order,
-        pct_yes,
-        relevant_answers
+        'standard_pct' as item_kind,
+        standard_id as item_id,
+        standard_name as item_label,
+        standard_order as item_order,
+        pct_yes as value,
+        relevant_answers as base
     from standard_results
     union all
     select
         inspection_id,
-        'standard_score',
-        standard_id,
-        standard_name,
-        standard_order,
-        score,
-        null
+        'standard_score' as item_kind,
+        standard_id as item_id,
+        standard_name as item_label,
+        standard_order as item_order,
+        score as value,
+        null as base
     from standard_ratings
     union all
     select
         inspection_id,
-        'overall_score',
-        'overall',
-        'Overall score',
-        0,
-        final_score,
-        null
+        'overall_score' as item_kind,
+        'overall' as item_id,
+        'Overall score' as item_label,
+        0 as item_order,
+        final_score as value,
+        null as base
     from inspection_ratings
     union all
     select
         inspection_id,
-        'headline',
-        headline,
-        headline_name,
-        headline_order,
-        pct,
-        relevant_answers
+        'headline' as item_kind,
+        headline as item_id,
+        headline_name as item_label,
+        headline_order as item_order,
+        pct as value,
+        relevant_answers as base
     from headlines
 ),
 

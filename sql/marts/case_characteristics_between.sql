@@ -1,6 +1,12 @@
-with groups as (
+with bounds as (
+    select
+        cast(date_from as date) as period_start,
+        cast(date_to as date) as period_end
+),
+
+groups as (
     select * from marts.inspection_case_characteristics
-    where fieldwork_end between cast(date_from as date) and cast(date_to as date)
+    where fieldwork_end between (select bounds.period_start from bounds) and (select bounds.period_end from bounds)
 ),
 
 pooled as (
@@ -16,17 +22,20 @@ pooled as (
 
 final as (
     select
-        framework,
+        pooled.framework,
         'between' as period_kind,
-        cast(cast(date_from as date) as varchar) || ' to ' || cast(cast(date_to as date) as varchar) as period_label,
-        cast(date_from as date) as period_start,
-        cast(date_to as date) as period_end,
-        characteristic,
-        group_value,
-        inspections,
-        cases,
-        100.0 * cases / sum(cases) over (partition by framework, characteristic) as pct_cases
+        cast(bounds.period_start as varchar) || ' to ' || cast(bounds.period_end as varchar) as period_label,
+        bounds.period_start,
+        bounds.period_end,
+        pooled.characteristic,
+        pooled.group_value,
+        pooled.inspections,
+        pooled.cases,
+        100.0 * pooled.cases / sum(pooled.cases) over (
+            partition by pooled.framework, pooled.characteristic
+        ) as pct_cases
     from pooled
+    cross join bounds
 )
 
 select * from final

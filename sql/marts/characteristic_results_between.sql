@@ -1,6 +1,12 @@
-with results as (
+with bounds as (
+    select
+        cast(date_from as date) as period_start,
+        cast(date_to as date) as period_end
+),
+
+results as (
     select * from marts.inspection_characteristic_results
-    where fieldwork_end between cast(date_from as date) and cast(date_to as date)
+    where fieldwork_end between (select bounds.period_start from bounds) and (select bounds.period_end from bounds)
 ),
 
 questions as (
@@ -24,9 +30,9 @@ final as (
     select
         pooled.framework,
         'between' as period_kind,
-        cast(cast(date_from as date) as varchar) || ' to ' || cast(cast(date_to as date) as varchar) as period_label,
-        cast(date_from as date) as period_start,
-        cast(date_to as date) as period_end,
+        cast(bounds.period_start as varchar) || ' to ' || cast(bounds.period_end as varchar) as period_label,
+        bounds.period_start,
+        bounds.period_end,
         questions.domain_id,
         questions.standard_id,
         pooled.question_id,
@@ -43,6 +49,7 @@ final as (
         marts.wilson_low(pooled.yes_cases, pooled.relevant_cases) as ci_low,
         marts.wilson_high(pooled.yes_cases, pooled.relevant_cases) as ci_high
     from pooled
+    cross join bounds
     inner join questions
         on pooled.framework = questions.framework and pooled.question_id = questions.question_id
 )

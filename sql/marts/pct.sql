@@ -1,1 +1,1 @@
-case when relevant_cases > 0 then 100.0 * yes_cases / relevant_cases end
+select case when relevant_cases > 0 then 100.0 * yes_cases / relevant_cases end

@@ -37,8 +37,9 @@ final as (
     from standards
     inner join frameworks on standards.framework = frameworks.framework
     left join key_question_counts
-        on standards.framework = key_question_counts.framework
-        and standards.standard_id = key_question_counts.standard_id
+        on
+            standards.framework = key_question_counts.framework
+            and standards.standard_id = key_question_counts.standard_id
 )
 
 select * from final
