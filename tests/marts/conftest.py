@@ -56,7 +56,7 @@ def landed(table: str, rows: list[dict]) -> pa.Table:
         full = {name: row.get(name) for name in schema.names}
         for name in ("fieldwork_start", "fieldwork_end", "published"):
             if isinstance(full.get(name), str):
-                full[name] = dt.date.fromisoformat(full[name])
+                full[name] = dt.date.fromisoformat(full[name]) if full[name] else None
         out.append(full)
     return pa.Table.from_pylist(out, schema=schema)
 
@@ -105,3 +105,31 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -
 @pytest.fixture(scope="session")
 def yos() -> Framework:
     return load_frameworks()["yos-2018"]
+
+
+def landed_submission(tables: dict) -> dict[str, pa.Table]:
+    """A submission's text tables (as the sample generator writes them) shaped as landed."""
+    inspection_id = tables["inspection"]["inspection_id"].iloc[0]
+    out = {"inspections": landed("inspections", tables["inspection"].to_dict("records"))}
+    for source, table in (("cases", "cases"), ("answers", "answers"), ("ratings", "ratings")):
+        if source not in tables:
+            continue
+        records = tables[source].assign(inspection_id=inspection_id).to_dict("records")
+        for record in records:
+            if "age" in record:
+                record["age"] = int(record["age"])
+            if record.get("reason") == "":
+                record["reason"] = None
+        out[table] = landed(table, records)
+    return out
+
+
+def build_landed(tables: dict[str, pa.Table], frameworks: list[Framework]) -> duckdb.DuckDBPyConnection:
+    """Every model built over already-landed tables, with every invariant checked."""
+    con = duckdb.connect()
+    marts.register_landed_tables(con, tables)
+    marts.register_frameworks(con, frameworks)
+    marts.register_run(con, "test-run", dt.datetime(2021, 2, 1, tzinfo=dt.UTC))
+    marts.create_models(con, marts.LAYERS)
+    marts.check_invariants(con)
+    return con
