@@ -53,45 +53,45 @@ ANSWER_COLUMNS = (
 )
 
 COLUMNS = {
-    "framework": "string",
-    "scope": "string",  # question | standard | area
-    "item_id": "string",
-    "level": "string",  # key_question | prompt (question rows only)
-    "standard_id": "string",
-    "area": "string",
-    "characteristic": "string",
-    "groups_compared": "string",
-    "test": "string",  # chi2 | fisher | mann_whitney | kruskal_wallis | none
-    "statistic": "Float64",
+    "framework": "str",
+    "scope": "str",  # question | standard | area
+    "item_id": "str",
+    "level": "str",  # key_question | prompt (question rows only)
+    "standard_id": "str",
+    "area": "str",
+    "characteristic": "str",
+    "groups_compared": "str",
+    "test": "str",  # chi2 | fisher | mann_whitney | kruskal_wallis | none
+    "statistic": "float64",
     "dof": "Int64",
-    "p_value": "Float64",
-    "p_adjusted": "Float64",
-    "effect_size": "Float64",
-    "effect_measure": "string",  # risk_difference | cramers_v | mean_difference | epsilon_squared
-    "gap_pp": "Float64",
-    "higher_group": "string",
-    "lower_group": "string",
-    "higher_pct": "Float64",
-    "lower_pct": "Float64",
+    "p_value": "float64",
+    "p_adjusted": "float64",
+    "effect_size": "float64",
+    "effect_measure": "str",  # risk_difference | cramers_v | mean_difference | epsilon_squared
+    "gap_pp": "float64",
+    "higher_group": "str",
+    "lower_group": "str",
+    "higher_pct": "float64",
+    "lower_pct": "float64",
     "higher_n": "Int64",
     "lower_n": "Int64",
-    "stratified_test": "string",  # cmh | cmh_exact | cmh_general | cmh_mean_score | none
-    "stratified_statistic": "Float64",
+    "stratified_test": "str",  # cmh | cmh_exact | cmh_general | cmh_mean_score | none
+    "stratified_statistic": "float64",
     "stratified_dof": "Int64",
-    "p_stratified": "Float64",
-    "p_stratified_adjusted": "Float64",
-    "stratified_higher_group": "string",
-    "stratified_lower_group": "string",
-    "stratified_gap_pp": "Float64",
+    "p_stratified": "float64",
+    "p_stratified_adjusted": "float64",
+    "stratified_higher_group": "str",
+    "stratified_lower_group": "str",
+    "stratified_gap_pp": "float64",
     "n_strata": "Int64",
-    "significant": "boolean",
+    "significant": "bool",
     "below_min_gap": "boolean",
     "n_cases": "Int64",
     "n_excluded": "Int64",
-    "min_expected": "Float64",
+    "min_expected": "float64",
     "fieldwork_from": "object",  # datetime.date: DATE in DuckDB
     "fieldwork_to": "object",
-    "note": "string",
+    "note": "str",
 }
 
 
@@ -398,7 +398,7 @@ def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
 # --- adjustment and the decision ---------------------------------------------------------
 
 
-def _bh(p: pd.Series) -> pd.Series:
+def benjamini_hochberg(p: pd.Series) -> pd.Series:
     """Benjamini-Hochberg adjusted p-values; rows without a test stay empty and do not count."""
     out = pd.Series(np.nan, index=p.index)
     tested = p.notna()
@@ -413,8 +413,8 @@ def _decide(result: pd.DataFrame, alpha: float, min_gap_pp: float) -> pd.DataFra
         return result
     result = result.copy()
     family = result.groupby(["framework", "characteristic"], sort=False)
-    result["p_adjusted"] = family["p_value"].transform(_bh)
-    result["p_stratified_adjusted"] = family["p_stratified"].transform(_bh)
+    result["p_adjusted"] = family["p_value"].transform(benjamini_hochberg)
+    result["p_stratified_adjusted"] = family["p_stratified"].transform(benjamini_hochberg)
     pooled = result["p_adjusted"].lt(alpha)
     within = result["p_stratified_adjusted"].lt(alpha)
     two_groups = result["groups_compared"].str.count(" vs ").eq(1)

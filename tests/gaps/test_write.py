@@ -1,0 +1,69 @@
+"""write_significance against a real in-memory DuckDB holding the view int_answers_enriched."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.gaps.crafted import one_question
+from yotbench.gaps import COLUMNS, significance, write_significance
+
+
+@pytest.fixture
+def con():
+    answers = pd.concat(
+        [
+            one_question(
+                {("A", "male"): (60, 40), ("A", "female"): (30, 70), ("B", "male"): (55, 45), ("B", "female"): (25, 75)}
+            ),
+            one_question({("A", "male"): (3, 1), ("A", "female"): (1, 3)}, question_id="2.1.2"),
+        ],
+        ignore_index=True,
+    )
+    answers["fieldwork_start"] = pd.to_datetime(answers["fieldwork_start"]).dt.date
+    answers["fieldwork_end"] = pd.to_datetime(answers["fieldwork_end"]).dt.date
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    connection.register("answers_frame", answers)
+    connection.execute("create temp view int_answers_enriched as select * from answers_frame")
+    yield connection
+    connection.close()
+
+
+def test_writes_marts_significance_with_the_rows_of_significance(con):
+    count = write_significance(con, alpha=0.05, min_gap_pp=5.0)
+    expected = significance(con.table("int_answers_enriched").df())
+    assert count == len(expected) == con.execute("select count(*) from marts.significance").fetchall()[0][0]
+    stored = con.execute(
+        "select item_id, test, stratified_test, significant from marts.significance"
+        " where characteristic = 'gender' and scope = 'question' order by item_id"
+    ).fetchall()
+    assert stored == [("2.1.1", "chi2", "cmh", True), ("2.1.2", "fisher", "cmh_exact", False)]
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'significance'"
+        ).fetchall()
+    )
+    assert list(types) == list(COLUMNS)
+    assert (types["significant"], types["p_value"], types["dof"], types["fieldwork_from"]) == (
+        "BOOLEAN",
+        "DOUBLE",
+        "BIGINT",
+        "DATE",
+    )
+    # a test that was not run leaves NULL, not NaN
+    assert (
+        con.execute("select count(*) from marts.significance where test = 'none' and p_value is null").fetchall()[0][0]
+        == con.execute("select count(*) from marts.significance where test = 'none'").fetchall()[0][0]
+        > 0
+    )
+
+
+def test_rebuilding_replaces_the_table_and_uses_the_settings(con):
+    write_significance(con)
+    assert con.execute("select count(*) from marts.significance where significant").fetchall()[0][0] > 0
+    count = write_significance(con, alpha=1e-12)
+    assert count == con.execute("select count(*) from marts.significance").fetchall()[0][0]
+    assert con.execute("select count(*) from marts.significance where significant").fetchall()[0][0] == 0
