@@ -6,6 +6,7 @@ worked out in their comments.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -228,6 +229,54 @@ SIGNIFICANCE_ROWS = [
 ]
 
 
+Z = 1.959963984540054
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval in per cent, written out (the marts compute it in SQL)."""
+    p = k / n
+    d = 1 + Z**2 / n
+    centre = (p + Z**2 / (2 * n)) / d
+    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / d
+    return (centre - half) * 100, (centre + half) * 100
+
+
+def pooled_question_results() -> pd.DataFrame:
+    """marts.question_results_between for the crafted period: summed over the three inspections."""
+    per = pd.DataFrame(QUESTION_ROWS, columns=["inspection_id", "question_id", "relevant_cases", "yes_cases"])
+    out = per.groupby("question_id", sort=False)[["relevant_cases", "yes_cases"]].sum().reset_index()
+    out["level"] = "key_question"
+    out["pct_yes"] = out["yes_cases"] / out["relevant_cases"] * 100
+    bounds = [wilson(k, n) for k, n in zip(out["yes_cases"], out["relevant_cases"], strict=True)]
+    out["ci_low"] = [b[0] for b in bounds]
+    out["ci_high"] = [b[1] for b in bounds]
+    return out
+
+
+def benchmark_values() -> pd.DataFrame:
+    """marts.benchmarks_between for the crafted period: one value per item and inspection."""
+    rows = [
+        ("key_question", q, f"text of {q}", i, insp, yes / rel * 100, rel)
+        for i, (insp, q, rel, yes) in enumerate(QUESTION_ROWS)
+    ]
+    rows += [
+        ("overall_score", "overall", "Overall score", 0, insp, score, None)
+        for insp, score in (("yos-00001", 25), ("yos-00002", 17), ("yos-00003", 31))
+    ]
+    rows += [
+        ("standard_score", "2.1", "Assessment", 5, insp, score, None)
+        for insp, score in (("yos-00001", 2), ("yos-00002", 1), ("yos-00003", 0))
+    ]
+    rows += [
+        ("standard_score", "1.1", "Governance and leadership", 1, insp, score, None)
+        for insp, score in (("yos-00001", 3), ("yos-00002", 2))
+    ]
+    rows += [("standard_pct", "2.1", "Assessment", 5, "yos-00001", 55.0, 29)]  # not a benchmark measure
+    return pd.DataFrame(
+        rows, columns=["item_kind", "item_id", "item_label", "item_order", "inspection_id", "value", "base"]
+    )
+
+
 def crafted_frames() -> MartFrames:
     inspections = pd.DataFrame(
         [
@@ -237,9 +286,6 @@ def crafted_frames() -> MartFrames:
         ],
         columns=["inspection_id", "provider", "fieldwork_start", "fieldwork_end", "cases"],
     )
-    qr = pd.DataFrame(QUESTION_ROWS, columns=["inspection_id", "question_id", "relevant_cases", "yes_cases"])
-    qr["standard_id"] = qr["question_id"].str.rsplit(".", n=1).str[0]
-    qr["level"] = "key_question"
     standard_ratings = pd.DataFrame(
         [
             ("yos-00001", "2.1", "good", 2),
@@ -263,14 +309,14 @@ def crafted_frames() -> MartFrames:
         date_from=date(2019, 4, 1),
         date_to=date(2020, 3, 31),
         inspections=inspections,
-        question_results=qr,
+        question_results=pooled_question_results(),
         case_characteristics=pd.DataFrame(CASE_CHARACTERISTICS, columns=["characteristic", "group_value", "cases"]),
         characteristic_results=pd.DataFrame(
             CHARACTERISTIC_ROWS, columns=["question_id", "characteristic", "group_value", "relevant_cases", "yes_cases"]
         ),
         standard_ratings=standard_ratings,
         inspection_ratings=inspection_ratings,
-        headline_scores=pd.DataFrame(columns=["inspection_id", "headline", "pct"]),
+        benchmark_values=benchmark_values(),
         significance=pd.DataFrame(SIGNIFICANCE_ROWS, columns=SIGNIFICANCE_COLUMNS),
     )
 

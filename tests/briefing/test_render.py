@@ -41,7 +41,10 @@ def test_markdown_holds_the_same_findings_and_escapes_text(written):
     assert "| yos\\-00003 |" not in text  # hyphens are left alone
     assert "| yos-00003 | Bram \\<b\\>ley\\</b\\> \\| YOS | 2020-01-06 | 2020-01-10 | 3 | 31 | Outstanding |" in text
     assert "- There were no statistically significant differences by ethnic group." in text
-    assert "| 2.1.1 | Court disposals | 2.1 Assessment | Supporting the child's desistance |" in text
+    assert (
+        "| 2.1.1 | 2.1 Assessment | Does assessment sufficiently analyse how to support the child's desistance? | 22 | 77.3 | 56.6 | 89.9 |"
+        in text
+    )
     assert "| Gender | Female | [c] | [c] |" in text
 
 

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
+from tests.briefing.conftest import wilson as conftest_wilson
 from yotbench.briefing.tables import build_briefing, mask_small_counts
-
-Z = 1.959963984540054
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval, written out (not the library the code uses)."""
-    p = k / n
-    d = 1 + Z**2 / n
-    centre = (p + Z**2 / (2 * n)) / d
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / d
-    return round((centre - half) * 100, 1), round((centre + half) * 100, 1)
+    low, high = conftest_wilson(k, n)
+    return round(low, 1), round(high, 1)
 
 
 @pytest.fixture

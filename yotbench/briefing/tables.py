@@ -15,13 +15,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from yotbench.briefing.phrases import in_cases
 from yotbench.briefing.suppression import SUPPRESSED, Constraint, cells_to_suppress
 from yotbench.frameworks import Framework
+from yotbench.records import code_sets
 
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
@@ -109,14 +108,17 @@ class MartFrames:
     framework: str
     date_from: date
     date_to: date
-    inspections: pd.DataFrame  # inspection_id, provider, fieldwork_start, fieldwork_end, cases
-    question_results: pd.DataFrame  # inspection_id, standard_id, question_id, level, relevant_cases, yes_cases
-    case_characteristics: pd.DataFrame  # characteristic, group_value, cases
-    characteristic_results: pd.DataFrame  # question_id, characteristic, group_value, relevant_cases, yes_cases
-    standard_ratings: pd.DataFrame  # inspection_id, standard_id, final_rating, score
-    inspection_ratings: pd.DataFrame  # inspection_id, final_score, max_score, final_rating
-    headline_scores: pd.DataFrame  # inspection_id, headline, pct
-    significance: pd.DataFrame  # marts.significance columns
+    inspections: pd.DataFrame  # marts.inspections: inspection_id, provider, fieldwork_start, fieldwork_end, cases
+    question_results: pd.DataFrame  # marts.question_results_between: question_id, level, relevant_cases,
+    #                                 yes_cases, pct_yes, ci_low, ci_high (pooled over the period)
+    case_characteristics: pd.DataFrame  # marts.case_characteristics_between: characteristic, group_value, cases
+    characteristic_results: pd.DataFrame  # marts.characteristic_results_between: question_id, characteristic,
+    #                                       group_value, relevant_cases, yes_cases
+    standard_ratings: pd.DataFrame  # marts.standard_ratings: inspection_id, standard_id, final_rating, score
+    inspection_ratings: pd.DataFrame  # marts.inspection_ratings: inspection_id, final_score, max_score, final_rating
+    benchmark_values: pd.DataFrame  # marts.benchmarks_between: item_kind, item_id, item_label, item_order,
+    #                                 inspection_id, value, base
+    significance: pd.DataFrame  # marts.significance columns (yotbench.gaps), for the period
 
 
 @dataclass
@@ -199,19 +201,6 @@ def _noun(characteristic: str, value: str) -> str:
     return GROUP_NOUNS.get(characteristic, "{} cases").format(word)
 
 
-def wilson(yes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """95% Wilson interval in percent; NaN where n is 0."""
-    yes = np.asarray(yes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    low = np.full(n.shape, np.nan)
-    high = np.full(n.shape, np.nan)
-    ok = n > 0
-    if ok.any():
-        lo, hi = proportion_confint(yes[ok], n[ok], alpha=0.05, method="wilson")
-        low[ok], high[ok] = np.asarray(lo) * 100, np.asarray(hi) * 100
-    return low, high
-
-
 def _pct(yes: float, n: float) -> float:
     return yes / n * 100 if n else math.nan
 
@@ -224,17 +213,20 @@ def _round(value: float, digits: int = 1) -> float:
 
 
 def key_question_results(frames: MartFrames, framework: Framework, threshold: int) -> pd.DataFrame:
-    """One row per key question, pooled over the period's inspections, in framework order."""
+    """One row per key question of the framework, pooled over the period's inspections, in framework order."""
     qr = frames.question_results
-    qr = qr[qr["level"] == "key_question"]
-    pooled = qr.groupby("question_id")[["relevant_cases", "yes_cases"]].sum()
+    pooled = qr[qr["level"] == "key_question"].set_index("question_id")
     rows = []
     for q in framework.questions():
         if q.level != "key_question":
             continue
         standard = next(s for s in framework.standards if s.id == q.standard_id)
-        relevant = int(pooled["relevant_cases"].get(q.question_id, 0))
-        yes = int(pooled["yes_cases"].get(q.question_id, 0))
+        found = q.question_id in pooled.index
+        relevant = int(pooled.at[q.question_id, "relevant_cases"]) if found else 0
+
+        def number(column: str, found=found, relevant=relevant, qid=q.question_id) -> float:
+            return float(pooled.at[qid, column]) if found and relevant else math.nan
+
         rows.append(
             {
                 "question_id": q.question_id,
@@ -244,12 +236,13 @@ def key_question_results(frames: MartFrames, framework: Framework, threshold: in
                 "area": q.area,
                 "text": q.text,
                 "relevant_cases": relevant,
-                "yes_cases": yes,
-                "pct": _pct(yes, relevant),
+                "yes_cases": int(pooled.at[q.question_id, "yes_cases"]) if found else 0,
+                "pct": number("pct_yes"),
+                "ci_low": number("ci_low"),
+                "ci_high": number("ci_high"),
             }
         )
     out = pd.DataFrame(rows)
-    out["ci_low"], out["ci_high"] = wilson(out["yes_cases"], out["relevant_cases"])
     # A question nobody answered in the period has no figure to hide: it is [x], not [c].
     out["suppressed"] = (out["relevant_cases"] > 0) & (out["relevant_cases"] < threshold)
     out["words"] = [
@@ -318,6 +311,7 @@ def key_question_table(results: pd.DataFrame, framework: Framework) -> Table:
         ["Pooled over every inspection in the period. Percentages with 95% confidence intervals."],
         display,
         ["relevant", "wilson", "suppression"],
+        html_frame=display.drop(columns=["Domain", "Area"]),
     )
 
 
@@ -345,11 +339,25 @@ def _cells(values: pd.Series, hidden: pd.Series, digits: int | None, empty: pd.S
 # ---------------------------------------------------------------- case characteristics
 
 
+def group_order(characteristic: str) -> tuple[str, ...]:
+    """Groups in the order of schemas/records/codes.json (age bands and ethnic groups as the marts define them)."""
+    codes = code_sets()
+    return {
+        "ethnic_group": ("white", "minority_ethnic", "unknown"),
+        "age_band": ("10-14", "15-17", "18"),
+    }.get(characteristic, codes.get(characteristic, ()))
+
+
 def _ordered(frame: pd.DataFrame, characteristics) -> pd.DataFrame:
+    """Rows by characteristic (in the given order), then group (in code order, unknown codes last)."""
     order = {c: i for i, c in enumerate(characteristics)}
     frame = frame[frame["characteristic"].isin(order)].copy()
     frame["_c"] = frame["characteristic"].map(order)
-    return frame.sort_values(["_c"], kind="stable").drop(columns="_c")
+    frame["_g"] = [
+        (group_order(c).index(g) if g in group_order(c) else len(group_order(c)), str(g))
+        for c, g in zip(frame["characteristic"], frame["group_value"], strict=True)
+    ]
+    return frame.sort_values(["_c", "_g"], kind="stable").drop(columns=["_c", "_g"])
 
 
 def _nesting_constraints(keys: set, prefix: tuple) -> list[Constraint]:
@@ -692,64 +700,55 @@ def _summary(values: pd.Series) -> dict:
     }
 
 
+BENCHMARK_KINDS = ("overall_score", "headline", "area", "standard_score", "key_question")
+PERCENT_KINDS = {"headline", "area", "key_question"}
+PERCENT_OF_ANSWERS = "percent of relevant answers"
+
+
+def _measure_name(kind: str, item_id: str, label: str) -> str:
+    return {
+        "overall_score": "Overall score",
+        "headline": f"{label} score",
+        "area": f"Area: {label}",
+        "standard_score": f"Standard {item_id} {label}",
+        "key_question": f"Key question {item_id}",
+    }[kind]
+
+
 def benchmark_measures(frames: MartFrames, framework: Framework, threshold: int) -> pd.DataFrame:
-    """Long table: measure, unit, inspection_id, value, for the headline measures of the framework."""
-    rows = []
-    headline_names = {h.id: h.name for h in framework.headlines}
-    hs = frames.headline_scores
-    for h in framework.headlines:
-        for r in hs[hs["headline"] == h.id].itertuples():
-            rows.append(
-                {
-                    "measure": f"{headline_names[h.id]} score",
-                    "unit": PERCENT,
-                    "inspection_id": r.inspection_id,
-                    "value": float(r.pct),
-                    "order": len(rows),
-                }
-            )
-    if framework.rating is not None:
-        top = max(b.score for b in framework.rating.question_bands)
-        scored = sum(1 for s in framework.standards if s.rated_by != "none")
-        for r in frames.inspection_ratings.dropna(subset=["final_score"]).itertuples():
-            rows.append(
-                {
-                    "measure": "Overall score",
-                    "unit": f"score out of {top * scored}",
-                    "inspection_id": r.inspection_id,
-                    "value": float(r.final_score),
-                    "order": -1,
-                }
-            )
-        sr = frames.standard_ratings.dropna(subset=["score"])
-        for s in framework.standards:
-            for r in sr[sr["standard_id"] == s.id].itertuples():
-                rows.append(
-                    {
-                        "measure": f"Standard {s.id} {s.name}",
-                        "unit": f"score out of {top}",
-                        "inspection_id": r.inspection_id,
-                        "value": float(r.score),
-                        "order": 1000,
-                    }
-                )
-    qr = frames.question_results
-    qr = qr[(qr["level"] == "key_question") & (qr["relevant_cases"] >= max(threshold, 1))]
-    for q in framework.questions():
-        if q.level != "key_question":
-            continue
-        for r in qr[qr["question_id"] == q.question_id].itertuples():
-            rows.append(
-                {
-                    "measure": f"Key question {q.question_id}",
-                    "unit": PERCENT,
-                    "inspection_id": r.inspection_id,
-                    "value": r.yes_cases / r.relevant_cases * 100,
-                    "order": 2000 + q.order,
-                }
-            )
-    out = pd.DataFrame(rows, columns=["measure", "unit", "inspection_id", "value", "order"])
-    return out.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
+    """Long table: measure, unit, inspection_id, value for the framework's headline measures.
+
+    A percentage resting on fewer than `threshold` relevant cases (answers, for areas and
+    headlines) is left out, so no lowest or highest figure is built from a handful of cases.
+    """
+    bv = frames.benchmark_values
+    bv = bv[bv["item_kind"].isin(BENCHMARK_KINDS) & bv["value"].notna()].copy()
+    percent = bv["item_kind"].isin(PERCENT_KINDS)
+    bv = bv[~percent | (bv["base"].fillna(0) >= max(threshold, 1))]
+    top = max((b.score for b in framework.rating.question_bands), default=0) if framework.rating else 0
+    scored = sum(1 for s in framework.standards if s.rated_by != "none")
+    units = {
+        "overall_score": f"score out of {top * scored}",
+        "standard_score": f"score out of {top}",
+        "key_question": PERCENT,
+        "headline": PERCENT_OF_ANSWERS,
+        "area": PERCENT_OF_ANSWERS,
+    }
+    kind_order = {k: i for i, k in enumerate(BENCHMARK_KINDS)}
+    bv["_k"] = bv["item_kind"].map(kind_order)
+    bv = bv.sort_values(["_k", "item_order", "inspection_id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "measure": [
+                _measure_name(k, str(i), str(label))
+                for k, i, label in zip(bv["item_kind"], bv["item_id"], bv["item_label"], strict=True)
+            ],
+            "unit": bv["item_kind"].map(units).to_numpy(),
+            "inspection_id": bv["inspection_id"].to_numpy(),
+            "value": bv["value"].astype(float).to_numpy(),
+        },
+        columns=["measure", "unit", "inspection_id", "value"],
+    )
 
 
 def benchmark_table(measures: pd.DataFrame) -> Table:
@@ -811,13 +810,19 @@ def per_inspection_table(frames: MartFrames, framework: Framework, threshold: in
     )
     small = (insp["cases"] < threshold) if suppress else pd.Series(False, index=insp.index)
     display["Cases"] = [SUPPRESSED if s else int(c) for c, s in zip(insp["cases"], small, strict=True)]
-    hs = frames.headline_scores
-    for h in framework.headlines:
-        values = hs[hs["headline"] == h.id].set_index("inspection_id")["pct"]
-        display[f"{h.name} %"] = [
-            SUPPRESSED if s else (_round(values[i]) if i in values.index and not pd.isna(values[i]) else NOT_AVAILABLE)
+    bv = frames.benchmark_values
+
+    def per_inspection(kind: str, item_id: str) -> list:
+        values = bv[(bv["item_kind"] == kind) & (bv["item_id"] == item_id)].set_index("inspection_id")["value"]
+        return [
+            SUPPRESSED
+            if s
+            else (_round(float(values[i])) if i in values.index and not pd.isna(values[i]) else NOT_AVAILABLE)
             for i, s in zip(insp["inspection_id"], small, strict=True)
         ]
+
+    for h in framework.headlines:
+        display[f"{h.name} %"] = per_inspection("headline", h.id)
     if framework.rating is not None:
         ir = frames.inspection_ratings.set_index("inspection_id")
         display["Final score"] = [
@@ -830,23 +835,9 @@ def per_inspection_table(frames: MartFrames, framework: Framework, threshold: in
             else NOT_AVAILABLE
             for i in insp["inspection_id"]
         ]
-    if not framework.headlines and framework.rating is None and framework.areas:
-        qr = frames.question_results
-        qr = qr[qr["level"] == "key_question"]
-        area_of = {q.question_id: q.area for q in framework.questions() if q.level == "key_question"}
-        qr = qr.assign(area=qr["question_id"].map(area_of))
-        pooled = qr.groupby(["inspection_id", "area"])[["yes_cases", "relevant_cases"]].sum()
+    if not framework.headlines and framework.rating is None:
         for a in framework.areas:
-            display[f"{a.name} %"] = [
-                SUPPRESSED
-                if s
-                else (
-                    _round(_pct(*pooled.loc[(i, a.id)]))
-                    if (i, a.id) in pooled.index and pooled.loc[(i, a.id)].iloc[1]
-                    else NOT_AVAILABLE
-                )
-                for i, s in zip(insp["inspection_id"], small, strict=True)
-            ]
+            display[f"{a.name} %"] = per_inspection("area", a.id)
     return Table(
         "inspections",
         "Inspections in the period",
@@ -917,7 +908,7 @@ def build_briefing(
     if ratings is not None:
         tables.append(ratings)
     tables.append(per_inspection_table(frames, framework, threshold, suppress_per_inspection))
-    spread = measures[measures["unit"] == PERCENT].reset_index(drop=True)
+    spread = measures[measures["unit"].isin([PERCENT, PERCENT_OF_ANSWERS])].reset_index(drop=True)
     return Briefing(
         framework=framework,
         date_from=frames.date_from,

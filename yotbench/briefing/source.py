@@ -1,0 +1,154 @@
+"""Read the marts a briefing needs, for one framework and period, through a read-only connection.
+
+The connection to DIR/marts/yotbench.duckdb is opened read-only and closed before any
+output is written (a reader holds a lock that would block a writer of the same file;
+the nightly build swaps a new file in with os.replace, so it is not blocked, but a
+reader should still not linger). The significance tests are run afresh on the
+period's cases (yotbench.gaps on int_answers_enriched, built from the current store
+on a private in-memory connection), because marts.significance covers each
+framework's whole programme only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from yotbench.briefing.tables import MartFrames
+from yotbench.config import RunConfig
+from yotbench.errors import YotbenchError
+
+
+class BriefingInputMissing(YotbenchError):
+    """The marts a briefing reads are not there (no run has built them yet)."""
+
+
+# Each query reads one mart for one framework and period; values are bound, never formatted in.
+QUERIES = {
+    "inspections": """
+        select inspection_id, provider, fieldwork_start, fieldwork_end, cases
+        from marts.inspections
+        where framework = $framework and fieldwork_end between $date_from and $date_to
+        order by fieldwork_end, inspection_id
+    """,
+    "question_results": """
+        select question_id, standard_id, level, inspections, relevant_cases, yes_cases,
+               cast(pct_yes as double) as pct_yes, cast(ci_low as double) as ci_low,
+               cast(ci_high as double) as ci_high
+        from marts.question_results_between($date_from, $date_to)
+        where framework = $framework
+        order by question_order
+    """,
+    "case_characteristics": """
+        select characteristic, group_value, cases, cast(pct_cases as double) as pct_cases
+        from marts.case_characteristics_between($date_from, $date_to)
+        where framework = $framework
+        order by characteristic, group_value
+    """,
+    "characteristic_results": """
+        select question_id, characteristic, group_value, relevant_cases, yes_cases
+        from marts.characteristic_results_between($date_from, $date_to)
+        where framework = $framework and level = 'key_question'
+        order by question_order, characteristic, group_value
+    """,
+    "standard_ratings": """
+        select inspection_id, standard_id, final_rating, score
+        from marts.standard_ratings
+        where framework = $framework and fieldwork_end between $date_from and $date_to
+    """,
+    "inspection_ratings": """
+        select inspection_id, final_score, max_score, final_rating, complete
+        from marts.inspection_ratings
+        where framework = $framework and fieldwork_end between $date_from and $date_to
+    """,
+    "benchmark_values": """
+        select item_kind, item_id, item_label, item_order, inspection_id, value, base
+        from marts.benchmarks_between($date_from, $date_to)
+        where framework = $framework
+        order by item_kind, item_order, inspection_id
+    """,
+}
+
+
+def _connect_read_only(config: RunConfig) -> duckdb.DuckDBPyConnection:
+    if not config.marts_db.exists():
+        raise BriefingInputMissing(
+            f"no analyst database at {config.marts_db}: run `yotbench run` first to build the marts"
+        )
+    return duckdb.connect(str(config.marts_db), read_only=True)
+
+
+def period_significance(config: RunConfig, framework: str, date_from: date, date_to: date) -> pd.DataFrame:
+    """marts.significance rows for the cases of one framework and period (yotbench.gaps)."""
+    from yotbench.gaps import ANSWER_COLUMNS, comparisons, significance
+    from yotbench.marts import open_case_level
+
+    columns = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in comparisons())]
+    con = duckdb.connect()
+    try:
+        open_case_level(con, config)
+        answers = (
+            con.table("int_answers_enriched")
+            .filter(duckdb.ColumnExpression("framework") == duckdb.ConstantExpression(framework))
+            .filter(
+                duckdb.ColumnExpression("fieldwork_end").between(
+                    duckdb.ConstantExpression(date_from), duckdb.ConstantExpression(date_to)
+                )
+            )
+            .select(*columns)
+            .df()
+        )
+    finally:
+        con.close()
+    if answers.empty:
+        return significance(answers.iloc[0:0], alpha=config.alpha, min_gap_pp=config.min_gap_pp)
+    return significance(answers, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
+
+
+def read_marts(config: RunConfig, *, framework: str, date_from: date, date_to: date) -> MartFrames:
+    """Everything one briefing reads from the marts (and the period's significance tests)."""
+    if date_from > date_to:
+        raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
+    params = {"framework": framework, "date_from": date_from, "date_to": date_to}
+    con = _connect_read_only(config)
+    try:
+        frames = {name: con.execute(sql, params).df() for name, sql in QUERIES.items()}
+    except duckdb.CatalogException as exc:
+        raise BriefingInputMissing(f"{config.marts_db} lacks a mart the briefing reads: {exc}") from None
+    finally:
+        con.close()
+    if frames["inspections"].empty:
+        raise BriefingInputMissing(
+            f"no {framework} inspection has fieldwork ending between {date_from} and {date_to} in {config.marts_db}"
+        )
+    for column in ("fieldwork_start", "fieldwork_end"):
+        frames["inspections"][column] = pd.to_datetime(frames["inspections"][column]).dt.date
+    return MartFrames(
+        framework=framework,
+        date_from=date_from,
+        date_to=date_to,
+        significance=period_significance(config, framework, date_from, date_to),
+        **frames,
+    )
+
+
+def nightly_periods(config: RunConfig) -> list[tuple[str, date, date]]:
+    """(framework, from, to) for the latest financial year of each framework and its programme to date."""
+    con = _connect_read_only(config)
+    try:
+        rows = con.execute("""
+            with ranked as (
+                select framework, period_kind, period_start, period_end,
+                       row_number() over (partition by framework, period_kind order by period_start desc) as recency
+                from marts.periods
+            )
+            select framework, period_kind, period_start, period_end
+            from ranked
+            where recency = 1
+            order by framework, period_kind desc
+        """).fetchall()
+    finally:
+        con.close()
+    return [(framework, start, end) for framework, _, start, end in rows]
