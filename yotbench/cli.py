@@ -96,6 +96,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    """Write the aggregate briefing of each framework (or the one asked for) with inspections in the period."""
+    from yotbench.briefing import write_briefing
+    from yotbench.briefing.source import frameworks_in_period
+    from yotbench.pipeline import new_run_id
+
+    config = _config(args)
+    if args.date_from > args.date_to:
+        print(f"yotbench brief: --from {args.date_from} is after --to {args.date_to}", file=sys.stderr)
+        return EXIT_FAILED
+    frameworks = [args.framework] if args.framework else frameworks_in_period(config, args.date_from, args.date_to)
+    if not frameworks:
+        print(f"yotbench brief: no inspection's fieldwork ended between {args.date_from} and {args.date_to}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    run_id = new_run_id()
+    for framework in frameworks:
+        print(write_briefing(config, framework=framework, date_from=args.date_from, date_to=args.date_to,
+                             run_id=run_id))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yotbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"yotbench {__version__}")
@@ -132,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default="0 2 * * *", help="cron schedule (default: 0 2 * * *, 02:00)")
     serve.add_argument("--timezone", default="Europe/London", help="timezone of the schedule (default Europe/London)")
     serve.set_defaults(func=cmd_serve)
+
+    brief = sub.add_parser("brief", help="write the aggregate briefing for a period into DATA_DIR/briefings/")
+    data_dir(brief)
+    brief.add_argument("--from", dest="date_from", metavar="DATE", required=True, type=_date, help="first day (YYYY-MM-DD)")
+    brief.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_date, help="last day (YYYY-MM-DD)")
+    brief.add_argument("--framework", help="framework id (default: every framework with inspections in the period)")
+    brief.set_defaults(func=cmd_brief)
     return parser
 
 

@@ -152,3 +152,15 @@ def nightly_periods(config: RunConfig) -> list[tuple[str, date, date]]:
     finally:
         con.close()
     return [(framework, start, end) for framework, _, start, end in rows]
+
+
+def frameworks_in_period(config: RunConfig, date_from: date, date_to: date) -> list[str]:
+    """Frameworks with at least one inspection whose fieldwork ended in the period."""
+    con = _connect_read_only(config)
+    try:
+        rows = con.execute(
+            "select distinct framework from marts.inspections where fieldwork_end between $date_from and $date_to "
+            "order by framework", {"date_from": date_from, "date_to": date_to}).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
