@@ -30,6 +30,9 @@ from yotbench.records import TABLES, ColumnSpec, RecordSchema, load_record_schem
 ROW_COLUMN = "_row"  # spreadsheet row number of each record (header = row 1)
 IGNORED_ENTRIES = re.compile(r"^(\.|_|~\$|readme)", re.IGNORECASE)
 MAX_LISTED = 50  # ragged rows etc. listed per file before summarising
+# One inspection's files are well under 5 MB (125 cases x 116 questions is ~0.4 MB of answers); a
+# file 64 MB or larger is rejected before it is read, so one bad drop cannot exhaust memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,29 @@ def _header_key(name: object) -> str:
     return str(name).replace("\ufeff", "").strip().lower()
 
 
+def _too_large(path: Path, display: str, raw: RawSubmission) -> bool:
+    size = path.stat().st_size
+    if size < MAX_FILE_BYTES:
+        return False
+    raw.problems.append(_problem(
+        display, "file_too_large",
+        f"{display} is {size / 2**20:.0f} MB; a submission file must be under {MAX_FILE_BYTES // 2**20} MB "
+        "(one inspection's data is a few MB at most)",
+    ))
+    return True
+
+
 def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | None:
     """Read one CSV file as text; None (with problems recorded) if it cannot be read."""
+    if _too_large(path, display, raw):
+        return None
     data = path.read_bytes()
     if not data.strip():
         raw.problems.append(_problem(display, "file_empty", f"{display} is empty: it needs a header row and data rows"))
+        return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raw.problems.append(_problem(
+            display, "file_not_utf8", f"{display} is saved as UTF-16 text; save it as 'CSV UTF-8'", row=1))
         return None
     if b"\0" in data[:65536] or b"\0" in data[-65536:]:
         raw.problems.append(_problem(display, "file_not_text", f"{display} is not a text CSV file (it contains binary data)"))
@@ -148,6 +169,12 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         data = data[3:]
     first = next(csv.reader(io.StringIO(text)), [])
     header = [_header_key(h) for h in first]
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "semicolons" if ";" in header[0] else "tabs"
+        raw.problems.append(_problem(
+            display, "file_delimiter",
+            f"{display} separates its columns with {separator}; save it as comma-separated CSV", row=1))
+        return None
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated or any(h == "" for h in header):
         for name in duplicated:
@@ -218,6 +245,8 @@ def _cell_text(value: object) -> str:
 
 def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSubmission) -> None:
     display = sub.path.name
+    if _too_large(sub.path, display, raw):
+        return
     try:
         book = CalamineWorkbook.from_path(str(sub.path))
         names = list(book.sheet_names)
