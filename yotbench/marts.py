@@ -61,8 +61,7 @@ class MartInvariantFailed(MartBuildError):
         self.model, self.invariant, self.rows, self.example = model, invariant, rows, example
         first = f"; first: {example}" if example else ""
         super().__init__(
-            f"MartInvariantFailed: {model}: {invariant} returned {rows} row(s), expected none "
-            f"({description}){first}"
+            f"MartInvariantFailed: {model}: {invariant} returned {rows} row(s), expected none ({description}){first}"
         )
 
 
@@ -232,43 +231,96 @@ def _decimal(value: float | None) -> Decimal | None:
 
 _PCT = pa.decimal128(7, 3)
 FRAMEWORK_SCHEMAS = {
-    "fw_frameworks": pa.schema([
-        ("framework", pa.string()), ("framework_name", pa.string()), ("source", pa.string()),
-        ("in_use_from", pa.date32()), ("in_use_to", pa.date32()), ("rated", pa.bool_()),
-        ("max_score", pa.int32()),
-    ]),
-    "fw_standards": pa.schema([
-        ("framework", pa.string()), ("domain_id", pa.string()), ("domain_name", pa.string()),
-        ("standard_id", pa.string()), ("standard_name", pa.string()), ("rated_by", pa.string()),
-        ("scored", pa.bool_()), ("case_types", pa.list_(pa.string())), ("standard_order", pa.int32()),
-    ]),
-    "fw_questions": pa.schema([
-        ("framework", pa.string()), ("domain_id", pa.string()), ("standard_id", pa.string()),
-        ("question_id", pa.string()), ("parent_id", pa.string()), ("level", pa.string()),
-        ("question_text", pa.string()), ("area", pa.string()), ("headline", pa.string()),
-        ("na_allowed", pa.bool_()), ("question_order", pa.int32()),
-    ]),
-    "fw_areas": pa.schema([
-        ("framework", pa.string()), ("area", pa.string()), ("area_name", pa.string()), ("area_order", pa.int32()),
-    ]),
-    "fw_headlines": pa.schema([
-        ("framework", pa.string()), ("headline", pa.string()), ("headline_name", pa.string()),
-        ("headline_description", pa.string()), ("headline_order", pa.int32()),
-    ]),
-    "fw_question_bands": pa.schema([
-        ("framework", pa.string()), ("rating", pa.string()), ("band_label", pa.string()),
-        ("min_pct", _PCT), ("score", pa.int32()), ("band_order", pa.int32()),
-    ]),
-    "fw_overall_bands": pa.schema([
-        ("framework", pa.string()), ("rating", pa.string()), ("min_score", pa.int32()), ("max_score", pa.int32()),
-    ]),
-    "fw_discretion": pa.schema([
-        ("framework", pa.string()), ("window_pp", _PCT), ("one_case_changes_rating", pa.bool_()),
-        ("max_cases", pa.int32()),
-    ]),
-    "fw_comment_bands": pa.schema([
-        ("framework", pa.string()), ("min_pct", _PCT), ("comment", pa.string()), ("band_order", pa.int32()),
-    ]),
+    "fw_frameworks": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("framework_name", pa.string()),
+            ("source", pa.string()),
+            ("in_use_from", pa.date32()),
+            ("in_use_to", pa.date32()),
+            ("rated", pa.bool_()),
+            ("max_score", pa.int32()),
+        ]
+    ),
+    "fw_standards": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("domain_id", pa.string()),
+            ("domain_name", pa.string()),
+            ("standard_id", pa.string()),
+            ("standard_name", pa.string()),
+            ("rated_by", pa.string()),
+            ("scored", pa.bool_()),
+            ("case_types", pa.list_(pa.string())),
+            ("standard_order", pa.int32()),
+        ]
+    ),
+    "fw_questions": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("domain_id", pa.string()),
+            ("standard_id", pa.string()),
+            ("question_id", pa.string()),
+            ("parent_id", pa.string()),
+            ("level", pa.string()),
+            ("question_text", pa.string()),
+            ("area", pa.string()),
+            ("headline", pa.string()),
+            ("na_allowed", pa.bool_()),
+            ("question_order", pa.int32()),
+        ]
+    ),
+    "fw_areas": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("area", pa.string()),
+            ("area_name", pa.string()),
+            ("area_order", pa.int32()),
+        ]
+    ),
+    "fw_headlines": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("headline", pa.string()),
+            ("headline_name", pa.string()),
+            ("headline_description", pa.string()),
+            ("headline_order", pa.int32()),
+        ]
+    ),
+    "fw_question_bands": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("rating", pa.string()),
+            ("band_label", pa.string()),
+            ("min_pct", _PCT),
+            ("score", pa.int32()),
+            ("band_order", pa.int32()),
+        ]
+    ),
+    "fw_overall_bands": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("rating", pa.string()),
+            ("min_score", pa.int32()),
+            ("max_score", pa.int32()),
+        ]
+    ),
+    "fw_discretion": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("window_pp", _PCT),
+            ("one_case_changes_rating", pa.bool_()),
+            ("max_cases", pa.int32()),
+        ]
+    ),
+    "fw_comment_bands": pa.schema(
+        [
+            ("framework", pa.string()),
+            ("min_pct", _PCT),
+            ("comment", pa.string()),
+            ("band_order", pa.int32()),
+        ]
+    ),
 }
 
 
@@ -279,55 +331,103 @@ def framework_tables(frameworks: Iterable[Framework]) -> dict[str, pa.Table]:
         rating = fw.rating
         scored = [s for s in fw.standards if s.rated_by != "none"] if rating else []
         top = max((b.score for b in rating.question_bands), default=0) if rating else 0
-        rows["fw_frameworks"].append({
-            "framework": fw.id, "framework_name": fw.name, "source": fw.source,
-            "in_use_from": fw.in_use.from_ if fw.in_use else None, "in_use_to": fw.in_use.to if fw.in_use else None,
-            "rated": rating is not None, "max_score": top * len(scored) if rating else None,
-        })
+        rows["fw_frameworks"].append(
+            {
+                "framework": fw.id,
+                "framework_name": fw.name,
+                "source": fw.source,
+                "in_use_from": fw.in_use.from_ if fw.in_use else None,
+                "in_use_to": fw.in_use.to if fw.in_use else None,
+                "rated": rating is not None,
+                "max_score": top * len(scored) if rating else None,
+            }
+        )
         order = 0
         for domain in fw.domains:
             for standard in domain.standards:
                 order += 1
-                rows["fw_standards"].append({
-                    "framework": fw.id, "domain_id": domain.id, "domain_name": domain.name,
-                    "standard_id": standard.id, "standard_name": standard.name, "rated_by": standard.rated_by,
-                    "scored": standard in scored, "case_types": list(domain.case_types), "standard_order": order,
-                })
+                rows["fw_standards"].append(
+                    {
+                        "framework": fw.id,
+                        "domain_id": domain.id,
+                        "domain_name": domain.name,
+                        "standard_id": standard.id,
+                        "standard_name": standard.name,
+                        "rated_by": standard.rated_by,
+                        "scored": standard in scored,
+                        "case_types": list(domain.case_types),
+                        "standard_order": order,
+                    }
+                )
         for q in fw.questions():
-            rows["fw_questions"].append({
-                "framework": fw.id, "domain_id": q.domain_id, "standard_id": q.standard_id,
-                "question_id": q.question_id, "parent_id": q.parent_id, "level": q.level,
-                "question_text": q.text, "area": q.area, "headline": q.headline, "na_allowed": q.na_allowed,
-                "question_order": q.order,
-            })
+            rows["fw_questions"].append(
+                {
+                    "framework": fw.id,
+                    "domain_id": q.domain_id,
+                    "standard_id": q.standard_id,
+                    "question_id": q.question_id,
+                    "parent_id": q.parent_id,
+                    "level": q.level,
+                    "question_text": q.text,
+                    "area": q.area,
+                    "headline": q.headline,
+                    "na_allowed": q.na_allowed,
+                    "question_order": q.order,
+                }
+            )
         for i, area in enumerate(fw.areas, 1):
             rows["fw_areas"].append({"framework": fw.id, "area": area.id, "area_name": area.name, "area_order": i})
         for i, h in enumerate(fw.headlines, 1):
-            rows["fw_headlines"].append({
-                "framework": fw.id, "headline": h.id, "headline_name": h.name,
-                "headline_description": h.description, "headline_order": i,
-            })
+            rows["fw_headlines"].append(
+                {
+                    "framework": fw.id,
+                    "headline": h.id,
+                    "headline_name": h.name,
+                    "headline_description": h.description,
+                    "headline_order": i,
+                }
+            )
         for i, band in enumerate(fw.comment_bands):
-            rows["fw_comment_bands"].append({
-                "framework": fw.id, "min_pct": _decimal(band.min_pct), "comment": band.comment, "band_order": i,
-            })
+            rows["fw_comment_bands"].append(
+                {
+                    "framework": fw.id,
+                    "min_pct": _decimal(band.min_pct),
+                    "comment": band.comment,
+                    "band_order": i,
+                }
+            )
         if rating is None:
             continue
         for i, band in enumerate(rating.question_bands):
-            rows["fw_question_bands"].append({
-                "framework": fw.id, "rating": band.rating, "band_label": band.label,
-                "min_pct": _decimal(band.min_pct), "score": band.score, "band_order": i,
-            })
+            rows["fw_question_bands"].append(
+                {
+                    "framework": fw.id,
+                    "rating": band.rating,
+                    "band_label": band.label,
+                    "min_pct": _decimal(band.min_pct),
+                    "score": band.score,
+                    "band_order": i,
+                }
+            )
         for band in rating.overall_bands:
-            rows["fw_overall_bands"].append({
-                "framework": fw.id, "rating": band.rating, "min_score": band.min_score, "max_score": band.max_score,
-            })
+            rows["fw_overall_bands"].append(
+                {
+                    "framework": fw.id,
+                    "rating": band.rating,
+                    "min_score": band.min_score,
+                    "max_score": band.max_score,
+                }
+            )
         if rating.discretion is not None:
             d = rating.discretion
-            rows["fw_discretion"].append({
-                "framework": fw.id, "window_pp": _decimal(d.window_pp),
-                "one_case_changes_rating": d.one_case_changes_rating, "max_cases": d.max_cases,
-            })
+            rows["fw_discretion"].append(
+                {
+                    "framework": fw.id,
+                    "window_pp": _decimal(d.window_pp),
+                    "one_case_changes_rating": d.one_case_changes_rating,
+                    "max_cases": d.max_cases,
+                }
+            )
     return {name: pa.Table.from_pylist(rows[name], schema=schema) for name, schema in FRAMEWORK_SCHEMAS.items()}
 
 
@@ -376,8 +476,10 @@ def open_case_level(con: duckdb.DuckDBPyConnection, config: RunConfig) -> None:
 def register_run(con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime | None = None) -> None:
     """The run's id and time as the TEMP table run_context, read by marts.build_info."""
     stamp = (built_at or datetime.now(UTC)).replace(microsecond=0)
-    table = pa.table({"run_id": [run_id], "built_at": [stamp]},
-                     schema=pa.schema([("run_id", pa.string()), ("built_at", pa.timestamp("s", tz="UTC"))]))
+    table = pa.table(
+        {"run_id": [run_id], "built_at": [stamp]},
+        schema=pa.schema([("run_id", pa.string()), ("built_at", pa.timestamp("s", tz="UTC"))]),
+    )
     _temp_table(con, "run_context", table)
 
 
@@ -406,10 +508,13 @@ def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
     checks = []
     if side.grain and side.materialized in ("view", "table"):
         cols = _quoted(side.grain)
-        checks.append((
-            "grain_unique", f"one row per {', '.join(side.grain)}",
-            f"select {cols}, count(*) as n from {model.relation} group by {cols} having count(*) > 1",
-        ))
+        checks.append(
+            (
+                "grain_unique",
+                f"one row per {', '.join(side.grain)}",
+                f"select {cols}, count(*) as n from {model.relation} group by {cols} having count(*) > 1",
+            )
+        )
     checks += [(inv.name, inv.description, inv.sql) for inv in side.invariants]
     return checks
 
@@ -425,8 +530,11 @@ def check_invariants(con: duckdb.DuckDBPyConnection, layers: Iterable[str] = LAY
             declared = list(model.sidecar.columns)
             if actual != declared:
                 raise MartInvariantFailed(
-                    model.relation, "columns_match_sidecar", "the built columns must equal the sidecar's, in order",
-                    1, {"built": actual, "sidecar": declared},
+                    model.relation,
+                    "columns_match_sidecar",
+                    "the built columns must equal the sidecar's, in order",
+                    1,
+                    {"built": actual, "sidecar": declared},
                 )
             ran += 1
         for name, description, sql in invariant_queries(model):

@@ -1,7 +1,7 @@
 """docs/marts.md, generated from the SQL models' sidecars so the dictionary cannot drift.
 
-    python -m yotbench.marts_docs           # rewrite docs/marts.md
-    python -m yotbench.marts_docs --check   # exit 1 if it is out of date
+python -m yotbench.marts_docs           # rewrite docs/marts.md
+python -m yotbench.marts_docs --check   # exit 1 if it is out of date
 """
 
 from __future__ import annotations
@@ -16,11 +16,27 @@ from yotbench.marts import Model, invariant_queries, load_models
 DOC_PATH = PROJECT_ROOT / "docs" / "marts.md"
 # Reading order of the dictionary; marts not listed follow alphabetically.
 ORDER = [
-    "question_results", "standard_ratings", "inspection_ratings", "benchmarks", "characteristic_results",
-    "case_characteristics", "headline_scores", "question_results_by_period", "area_results", "standard_results",
-    "inspections", "periods", "questions", "standards", "benchmark_values", "inspection_characteristic_results",
-    "inspection_case_characteristics", "build_info",
-    "question_results_between", "characteristic_results_between", "case_characteristics_between",
+    "question_results",
+    "standard_ratings",
+    "inspection_ratings",
+    "benchmarks",
+    "characteristic_results",
+    "case_characteristics",
+    "headline_scores",
+    "question_results_by_period",
+    "area_results",
+    "standard_results",
+    "inspections",
+    "periods",
+    "questions",
+    "standards",
+    "benchmark_values",
+    "inspection_characteristic_results",
+    "inspection_case_characteristics",
+    "build_info",
+    "question_results_between",
+    "characteristic_results_between",
+    "case_characteristics_between",
     "benchmarks_between",
 ]
 
@@ -136,8 +152,10 @@ def render() -> str:
     case_level = [m for m in models if m.layer != "marts"]
 
     lines = [INTRO, "## Contents", "", "| object | grain |", "|---|---|"]
-    lines += [f"| [`{m.relation}`](#{m.relation.replace('.', '')}) | {_cell(m.sidecar.grain_text)} |"
-              for m in [*tables, *table_macros]]
+    lines += [
+        f"| [`{m.relation}`](#{m.relation.replace('.', '')}) | {_cell(m.sidecar.grain_text)} |"
+        for m in [*tables, *table_macros]
+    ]
     lines += ["", "## Marts", ""]
     for model in tables:
         lines += _section(model)

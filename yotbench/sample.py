@@ -43,6 +43,16 @@ PLANTED = {
     "looked_after_child_safety": {"column": "looked_after", "value": "yes", "areas": {"child_safety", "child"}, "effect": -0.55},
 }
 
+# Per-question shifts (logit scale) so the reconstructed SQS programme reads like the aggregate
+# report of seed 000: engagement and compliance strong, management oversight weak, risk-of-harm
+# planning insufficient in about four cases in ten. None for yos-2018, whose output is unchanged.
+QUESTION_SHIFTS = {
+    "sqs-2012": {
+        "1.3": 0.55, "1.7": 0.25, "2.2": -0.45, "2.5": -1.05, "3.2": 0.55, "3.5": 0.55, "3.6": -1.05,
+        "4.1": 1.4, "4.2": 0.55, "4.4": 1.2, "4.5": 1.6,
+    },
+}
+
 REGIONS = [
     ("North East", "england"), ("North West", "england"), ("Yorkshire and the Humber", "england"),
     ("East Midlands", "england"), ("West Midlands", "england"), ("East of England", "england"),
@@ -172,7 +182,8 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
         rel = relevant[parent]
         if q.level == "prompt" and own_na[q.question_id]:
             rel = rel & (rng.random(n) < 0.85)
-        logit = quality + case_effect + rng.normal(0, 0.25)
+        shift = QUESTION_SHIFTS.get(framework.id, {}).get(q.question_id, 0.0)
+        logit = quality + case_effect + rng.normal(0, 0.25) + shift
         for areas, effect in planted_masks:
             if q.area in areas:
                 logit = logit + effect

@@ -31,21 +31,42 @@ RATING_RULES = {
 
 # A two-standard framework with yos-2018's rating rules: one judged standard, one case
 # standard with two key questions (the first with a prompt). Overall 0-6.
-MINI = Framework.model_validate({
-    "id": "mini",
-    "name": "Two-standard test framework",
-    "areas": [{"id": "desistance", "name": "Desistance"}, {"id": "child_safety", "name": "Child safety"}],
-    "domains": [
-        {"id": "1", "name": "Organisational", "standards": [{"id": "1.1", "name": "Leadership", "rated_by": "judgement"}]},
-        {"id": "2", "name": "Court", "case_types": ["court"], "standards": [{
-            "id": "2.1", "name": "Assessment", "key_questions": [
-                {"id": "2.1.1", "text": "Desistance?", "area": "desistance", "na_allowed": False,
-                 "prompts": [{"id": "2.1.1.a", "text": "Offending analysed?", "na_allowed": True}]},
-                {"id": "2.1.2", "text": "Child safe?", "area": "child_safety", "na_allowed": True},
-            ]}]},
-    ],
-    "rating": RATING_RULES,
-})
+MINI = Framework.model_validate(
+    {
+        "id": "mini",
+        "name": "Two-standard test framework",
+        "areas": [{"id": "desistance", "name": "Desistance"}, {"id": "child_safety", "name": "Child safety"}],
+        "domains": [
+            {
+                "id": "1",
+                "name": "Organisational",
+                "standards": [{"id": "1.1", "name": "Leadership", "rated_by": "judgement"}],
+            },
+            {
+                "id": "2",
+                "name": "Court",
+                "case_types": ["court"],
+                "standards": [
+                    {
+                        "id": "2.1",
+                        "name": "Assessment",
+                        "key_questions": [
+                            {
+                                "id": "2.1.1",
+                                "text": "Desistance?",
+                                "area": "desistance",
+                                "na_allowed": False,
+                                "prompts": [{"id": "2.1.1.a", "text": "Offending analysed?", "na_allowed": True}],
+                            },
+                            {"id": "2.1.2", "text": "Child safe?", "area": "child_safety", "na_allowed": True},
+                        ],
+                    }
+                ],
+            },
+        ],
+        "rating": RATING_RULES,
+    }
+)
 
 
 def landed(table: str, rows: list[dict]) -> pa.Table:
@@ -63,34 +84,61 @@ def landed(table: str, rows: list[dict]) -> pa.Table:
 
 def inspection(inspection_id: str, framework: str = "mini", end: str = "2020-09-24", **extra) -> dict:
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=3)).isoformat()
-    return {"inspection_id": inspection_id, "framework": framework, "provider": f"{inspection_id} YOS",
-            "region": "North East", "nation": "england", "fieldwork_start": start, "fieldwork_end": end, **extra}
+    return {
+        "inspection_id": inspection_id,
+        "framework": framework,
+        "provider": f"{inspection_id} YOS",
+        "region": "North East",
+        "nation": "england",
+        "fieldwork_start": start,
+        "fieldwork_end": end,
+        **extra,
+    }
 
 
 def case(inspection_id: str, ref: str, **extra) -> dict:
-    row = {"inspection_id": inspection_id, "case_ref": ref, "case_type": "court", "disposal": "referral_order",
-           "gender": "male", "ethnicity": "white", "looked_after": "no", "age": 15, "rosh": "medium",
-           "safety_wellbeing": "medium"}
+    row = {
+        "inspection_id": inspection_id,
+        "case_ref": ref,
+        "case_type": "court",
+        "disposal": "referral_order",
+        "gender": "male",
+        "ethnicity": "white",
+        "looked_after": "no",
+        "age": 15,
+        "rosh": "medium",
+        "safety_wellbeing": "medium",
+    }
     return {**row, **extra}
 
 
 def answers(inspection_id: str, question_id: str, yes: int, no: int, na: int = 0, first: int = 0) -> list[dict]:
     """yes, then no, then na answers to one question, for cases c{first}, c{first+1}, ..."""
     codes = ["yes"] * yes + ["no"] * no + ["na"] * na
-    return [{"inspection_id": inspection_id, "case_ref": f"c{first + i}", "question_id": question_id, "answer": a}
-            for i, a in enumerate(codes)]
+    return [
+        {"inspection_id": inspection_id, "case_ref": f"c{first + i}", "question_id": question_id, "answer": a}
+        for i, a in enumerate(codes)
+    ]
 
 
-def build(inspections: list[dict], cases: list[dict], answer_rows: list[dict], ratings: list[dict] | None = None,
-          frameworks: list[Framework] | None = None) -> duckdb.DuckDBPyConnection:
+def build(
+    inspections: list[dict],
+    cases: list[dict],
+    answer_rows: list[dict],
+    ratings: list[dict] | None = None,
+    frameworks: list[Framework] | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Every model built over the given rows, with every invariant checked."""
     con = duckdb.connect()
-    marts.register_landed_tables(con, {
-        "inspections": landed("inspections", inspections),
-        "cases": landed("cases", cases),
-        "answers": landed("answers", answer_rows),
-        "ratings": landed("ratings", ratings or []),
-    })
+    marts.register_landed_tables(
+        con,
+        {
+            "inspections": landed("inspections", inspections),
+            "cases": landed("cases", cases),
+            "answers": landed("answers", answer_rows),
+            "ratings": landed("ratings", ratings or []),
+        },
+    )
     marts.register_frameworks(con, frameworks if frameworks is not None else [MINI])
     marts.register_run(con, "test-run", dt.datetime(2021, 2, 1, tzinfo=dt.UTC))
     marts.create_models(con, marts.LAYERS)

@@ -20,9 +20,14 @@ from tests.seed003 import parse
 from yotbench.frameworks import Framework
 
 INSPECTION = {
-    "inspection_id": "stockton-2021", "framework": "yos-2018",
-    "provider": "Stockton-on-Tees Youth Offending Service", "region": "North East", "nation": "england",
-    "fieldwork_start": "2020-09-21", "fieldwork_end": "2020-09-24", "published": "",
+    "inspection_id": "stockton-2021",
+    "framework": "yos-2018",
+    "provider": "Stockton-on-Tees Youth Offending Service",
+    "region": "North East",
+    "nation": "england",
+    "fieldwork_start": "2020-09-21",
+    "fieldwork_end": "2020-09-24",
+    "published": "",
 }
 
 # Seven community sentences and one custodial sentence; one youth conditional caution, one
@@ -47,8 +52,12 @@ OUT_OF_COURT = [
 COLUMNS = ["case_ref", "disposal", "gender", "ethnicity", "looked_after", "age", "rosh", "safety_wellbeing"]
 
 JUDGEMENTS = {"1.1": "good", "1.2": "outstanding", "1.3": "outstanding", "1.4": "outstanding"}
-OVERRIDE = ("2.2", "good", "Professional discretion: planning to keep the child safe uplifted to Good, "
-            "a more accurate reflection of the overall quality of planning")
+OVERRIDE = (
+    "2.2",
+    "good",
+    "Professional discretion: planning to keep the child safe uplifted to Good, "
+    "a more accurate reflection of the overall quality of planning",
+)
 
 
 def _cases() -> pd.DataFrame:

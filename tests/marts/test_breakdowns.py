@@ -27,7 +27,9 @@ def con():
     for (i, ref), answer in ANSWERS.items():
         given.append({"inspection_id": i, "case_ref": ref, "question_id": "2.1.1", "answer": answer})
         given.append({"inspection_id": i, "case_ref": ref, "question_id": "2.1.1.a", "answer": answer})
-        given.append({"inspection_id": i, "case_ref": ref, "question_id": "2.1.2", "answer": "no" if ref == "c0" else "na"})
+        given.append(
+            {"inspection_id": i, "case_ref": ref, "question_id": "2.1.2", "answer": "no" if ref == "c0" else "na"}
+        )
     return build([inspection("p1", end="2020-03-31"), inspection("p2", end="2020-04-01")], cases, given)
 
 
@@ -40,10 +42,13 @@ def test_periods_follow_the_day_fieldwork_ended(con):
 
 
 def test_groups_of_ethnicity_and_age(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select characteristic, group_value, inspections, cases, pct_cases from marts.case_characteristics
         where period_kind = 'programme' and characteristic in ('ethnic_group', 'age_band', 'ethnicity')
-        order by characteristic, group_value""") == [
+        order by characteristic, group_value""",
+    ) == [
         ("age_band", "10-14", 1, 2, 40.0),
         ("age_band", "15-17", 2, 2, 40.0),
         ("age_band", "18", 1, 1, 20.0),
@@ -59,11 +64,14 @@ def test_groups_of_ethnicity_and_age(con):
 
 
 def test_characteristic_results_pool_inspections_and_add_up(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select period_label, characteristic, group_value, inspections, relevant_cases, yes_cases, pct_yes
         from marts.characteristic_results
         where question_id = '2.1.1' and characteristic in ('gender', 'looked_after')
-        order by period_kind desc, period_label, characteristic, group_value""") == [
+        order by period_kind desc, period_label, characteristic, group_value""",
+    ) == [
         ("programme", "gender", "female", 2, 2, 2, 100.0),
         ("programme", "gender", "male", 2, 3, 2, pytest.approx(200 / 3, abs=1e-12)),
         ("programme", "looked_after", "no", 2, 3, 2, pytest.approx(200 / 3, abs=1e-12)),
@@ -80,26 +88,39 @@ def test_characteristic_results_pool_inspections_and_add_up(con):
     ]
     # 2.1.2 is relevant to one case of each inspection; the other cases' na answers still place
     # them in a group, with nothing relevant.
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select group_value, relevant_cases, yes_cases, pct_yes from marts.characteristic_results
-        where question_id = '2.1.2' and characteristic = 'case_type' and period_kind = 'programme'""") \
-        == [("court", 2, 0, 0.0)]
+        where question_id = '2.1.2' and characteristic = 'case_type' and period_kind = 'programme'""",
+    ) == [("court", 2, 0, 0.0)]
 
 
 def test_between_macros_select_by_fieldwork_end(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select period_kind, period_label, group_value, relevant_cases, yes_cases
         from marts.characteristic_results_between('2020-04-01', '2021-03-31')
-        where question_id = '2.1.1' and characteristic = 'ethnic_group' order by group_value""") == [
+        where question_id = '2.1.1' and characteristic = 'ethnic_group' order by group_value""",
+    ) == [
         ("between", "2020-04-01 to 2021-03-31", "minority_ethnic", 1, 1),
         ("between", "2020-04-01 to 2021-03-31", "unknown", 1, 1),
     ]
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select question_id, inspections, relevant_cases, yes_cases
-        from marts.question_results_between(date '2019-01-01', date '2020-03-31') order by question_order""") == [
-        ("2.1.1", 1, 3, 2), ("2.1.1.a", 1, 3, 2), ("2.1.2", 1, 1, 0),
+        from marts.question_results_between(date '2019-01-01', date '2020-03-31') order by question_order""",
+    ) == [
+        ("2.1.1", 1, 3, 2),
+        ("2.1.1.a", 1, 3, 2),
+        ("2.1.2", 1, 1, 0),
     ]
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select characteristic, group_value, cases from marts.case_characteristics_between('2020-03-31', '2020-03-31')
-        where characteristic = 'gender' order by group_value""") == [("gender", "female", 1), ("gender", "male", 2)]
+        where characteristic = 'gender' order by group_value""",
+    ) == [("gender", "female", 1), ("gender", "male", 2)]
     assert rows(con, "select count(*) from marts.question_results_between('2021-01-01', '2021-12-31')") == [(0,)]

@@ -34,7 +34,11 @@ def store(tmp_path_factory) -> RunConfig:
         write_submission(tables, config.raw_dir, tables["inspection"]["inspection_id"].iloc[0], fmt)
     _, outcomes = land_pending(config)
     assert {o.name: o.status for o in outcomes} == {
-        "stockton": "landed", "yos-00001": "landed", "sqs-00001": "landed", "cci-00001.xlsx": "landed"}
+        "stockton": "landed",
+        "yos-00001": "landed",
+        "sqs-00001": "landed",
+        "cci-00001.xlsx": "landed",
+    }
     return config
 
 
@@ -58,14 +62,28 @@ def test_only_the_marts_schema_is_written(published):
     assert query(db, "select run_id, inspections, cases from marts.build_info") == [("run-1", 4, cases)]
     assert query(db, "select distinct schema_name from duckdb_tables()") == [("marts",)]
     assert query(db, "select count(*) from duckdb_views() where not internal") == [(0,)]
-    assert sorted(query(db, "select function_name, function_type from duckdb_functions() where schema_name = 'marts'")) \
-        == [("benchmarks_between", "table_macro"), ("case_characteristics_between", "table_macro"),
-            ("characteristic_results_between", "table_macro"), ("pct", "macro"), ("pct_rounded", "macro"),
-            ("question_results_between", "table_macro"), ("wilson_high", "macro"), ("wilson_low", "macro")]
+    assert sorted(
+        query(db, "select function_name, function_type from duckdb_functions() where schema_name = 'marts'")
+    ) == [
+        ("benchmarks_between", "table_macro"),
+        ("case_characteristics_between", "table_macro"),
+        ("characteristic_results_between", "table_macro"),
+        ("pct", "macro"),
+        ("pct_rounded", "macro"),
+        ("question_results_between", "table_macro"),
+        ("wilson_high", "macro"),
+        ("wilson_low", "macro"),
+    ]
     assert query(db, "select framework, count(*) from marts.inspections group by all order by 1") == [
-        ("cci-2009", 1), ("sqs-2012", 1), ("yos-2018", 2)]
-    assert query(db, "select inspection_id, final_score, final_rating from marts.inspection_ratings order by 1")[0] \
-        == ("stockton-2021", 32, "outstanding")
+        ("cci-2009", 1),
+        ("sqs-2012", 1),
+        ("yos-2018", 2),
+    ]
+    assert query(db, "select inspection_id, final_score, final_rating from marts.inspection_ratings order by 1")[0] == (
+        "stockton-2021",
+        32,
+        "outstanding",
+    )
 
 
 def test_no_case_reference_anywhere_in_the_file(published):
@@ -80,8 +98,10 @@ def test_no_case_reference_anywhere_in_the_file(published):
         assert columns
         for table, column in columns:
             assert column != "case_ref"
-            found = con.execute(f'select count(*) from marts."{table}" where "{column}" in (select unnest($refs))',
-                                {"refs": sorted(refs)}).fetchall()
+            found = con.execute(
+                f'select count(*) from marts."{table}" where "{column}" in (select unnest($refs))',
+                {"refs": sorted(refs)},
+            ).fetchall()
             assert found == [(0,)], (table, column)
 
 
@@ -94,15 +114,29 @@ def test_macros_work_from_a_fresh_read_only_process(published):
         "out['pct'] = con.execute('select marts.pct(1, 4)').fetchall()[0]\n"
         "print(json.dumps(out))\n"
     )
-    macros = ["question_results_between", "characteristic_results_between", "case_characteristics_between",
-              "benchmarks_between"]
-    done = subprocess.run([sys.executable, "-c", script, str(published.marts_db), *macros],
-                          capture_output=True, text=True, check=True, timeout=60)
+    macros = [
+        "question_results_between",
+        "characteristic_results_between",
+        "case_characteristics_between",
+        "benchmarks_between",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(published.marts_db), *macros],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     got = json.loads(done.stdout)
     db = published.marts_db
-    for macro, mart in zip(macros, ["question_results_by_period", "characteristic_results", "case_characteristics",
-                                    "benchmarks"], strict=True):
-        expected = query(db, f"select count(*), count(distinct framework) from marts.{mart} where period_kind = 'programme'")
+    for macro, mart in zip(
+        macros,
+        ["question_results_by_period", "characteristic_results", "case_characteristics", "benchmarks"],
+        strict=True,
+    ):
+        expected = query(
+            db, f"select count(*), count(distinct framework) from marts.{mart} where period_kind = 'programme'"
+        )
         assert tuple(got[macro]) == expected[0], macro
         assert expected[0][1] == 3
     assert got["pct"] == [25.0]
@@ -136,7 +170,8 @@ def test_an_empty_store_builds_empty_marts(tmp_path):
     config = RunConfig(data_dir=tmp_path / "data")
     marts.publish_marts(marts.build_marts(config, "empty"), config)
     assert query(config.marts_db, "select run_id, inspections, cases, answers from marts.build_info") == [
-        ("empty", 0, 0, 0)]
+        ("empty", 0, 0, 0)
+    ]
     assert query(config.marts_db, "select count(*) from marts.question_results") == [(0,)]
     assert query(config.marts_db, "select count(*) from marts.questions where framework = 'yos-2018'") == [(116,)]
 

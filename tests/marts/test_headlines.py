@@ -27,15 +27,20 @@ def con(cci):
     for q in cci.questions():
         yes, no = GIVEN.get(q.question_id, (0, 0))
         codes = ["yes"] * yes + ["no"] * no + ["na"] * (100 - yes - no)
-        given += [{"inspection_id": "w1", "case_ref": f"c{i}", "question_id": q.question_id, "answer": a}
-                  for i, a in enumerate(codes)]
+        given += [
+            {"inspection_id": "w1", "case_ref": f"c{i}", "question_id": q.question_id, "answer": a}
+            for i, a in enumerate(codes)
+        ]
     return build([inspection("w1", framework="cci-2009", end="2011-05-20")], cases, given, frameworks=[cci])
 
 
 def test_headline_scores_pool_their_questions_and_take_a_comment(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select headline, relevant_answers, yes_answers, pct, pct_rounded, comment
-        from marts.headline_scores order by headline_order""") == [
+        from marts.headline_scores order by headline_order""",
+    ) == [
         # 159 of 200 is 79.5%, printed as 80%: MINIMUM
         ("safeguarding", 200, 159, 79.5, 80, "MINIMUM improvement required"),
         ("risk_of_harm", 5, 3, 60.0, 60, "MODERATE improvement required"),
@@ -44,9 +49,12 @@ def test_headline_scores_pool_their_questions_and_take_a_comment(con):
 
 
 def test_criterion_scores_and_comments(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select standard_id, relevant_answers, yes_answers, pct_rounded, comment from marts.standard_results
-        where relevant_answers > 0 order by standard_order""") == [
+        where relevant_answers > 0 order by standard_order""",
+    ) == [
         ("1.1", 5, 3, 60, "MODERATE improvement required"),
         ("1.2", 100, 39, 39, "DRASTIC improvement required"),
         ("1.3", 200, 159, 80, "MINIMUM improvement required"),
@@ -56,14 +64,20 @@ def test_criterion_scores_and_comments(con):
 
 
 def test_default_cut_points_agree_with_every_published_score_and_comment(con):
-    pairs = re.findall(r"(\d+)%\s+(MINIMUM|MODERATE|SUBSTANTIAL|DRASTIC) improvement required",
-                       SEED_004.read_text(encoding="utf-8"))
+    pairs = re.findall(
+        r"(\d+)%\s+(MINIMUM|MODERATE|SUBSTANTIAL|DRASTIC) improvement required", SEED_004.read_text(encoding="utf-8")
+    )
     assert len(pairs) == 10  # three headlines and seven scored criteria of Wessex
     for pct, word in pairs:
-        got = rows(con, """
+        got = rows(
+            con,
+            """
             select arg_max(comment, min_pct) from fw_comment_bands
-            where framework = 'cci-2009' and $pct >= min_pct""", {"pct": int(pct)})
+            where framework = 'cci-2009' and $pct >= min_pct""",
+            {"pct": int(pct)},
+        )
         assert got == [(f"{word} improvement required",)], pct
     # Bournemouth & Poole 2011 (36%) was 'DRASTIC' (docs/assumptions.md).
-    assert rows(con, "select arg_max(comment, min_pct) from fw_comment_bands where 36 >= min_pct") \
-        == [("DRASTIC improvement required",)]
+    assert rows(con, "select arg_max(comment, min_pct) from fw_comment_bands where 36 >= min_pct") == [
+        ("DRASTIC improvement required",)
+    ]

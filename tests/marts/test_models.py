@@ -15,7 +15,8 @@ def test_every_sql_file_has_a_sidecar_and_is_one_select():
     files = sorted(p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.sql"))
     assert sorted(m.path for m in models) == files
     assert sorted(p.with_suffix(".yml") for p in files) == sorted(
-        p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.yml"))
+        p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.yml")
+    )
     for model in models:
         code = re.sub(r"'[^']*'", "''", re.sub(r"--[^\n]*", "", model.sql)).strip().lower()
         assert re.match(r"(with|select)\s", code), model.name
@@ -29,8 +30,12 @@ def test_models_come_after_what_they_read():
         assert {d for d in model.depends_on if d in {m.relation for m in marts.load_models()}} <= seen, model.name
         seen.add(model.relation)
     order = [m.relation for m in marts.load_models()]
-    assert order.index("stg_answers") < order.index("int_answers_enriched") < order.index(
-        "marts.inspection_characteristic_results") < order.index("marts.characteristic_results")
+    assert (
+        order.index("stg_answers")
+        < order.index("int_answers_enriched")
+        < order.index("marts.inspection_characteristic_results")
+        < order.index("marts.characteristic_results")
+    )
 
 
 def test_case_level_models_are_never_marts():

@@ -23,8 +23,16 @@ def one_key_question(inspection_id: str, yes: int, no: int) -> tuple[list, list]
 
 
 def test_band_edges_compare_exact_fractions():
-    counts = {"a_5of8": (5, 3), "b_13of20": (13, 7), "c_4of5": (4, 1), "d_12of20": (12, 8), "e_9of10": (9, 1),
-              "f_0of6": (0, 6), "g_10of20": (10, 10), "h_99of200": (99, 101)}
+    counts = {
+        "a_5of8": (5, 3),
+        "b_13of20": (13, 7),
+        "c_4of5": (4, 1),
+        "d_12of20": (12, 8),
+        "e_9of10": (9, 1),
+        "f_0of6": (0, 6),
+        "g_10of20": (10, 10),
+        "h_99of200": (99, 101),
+    }
     cases, given = [], []
     for inspection_id, (yes, no) in counts.items():
         c, a = one_key_question(inspection_id, yes, no)
@@ -34,21 +42,77 @@ def test_band_edges_compare_exact_fractions():
     window = "lowest key question 2.1.1 at {} ({} of {}) is within 5 points of the {}% boundary"
     one = "one case answered differently would change the rating (2.1.1 at {} of {} would give {})"
     assert rows(con, STANDARD) == [
-        ("a_5of8", "2.1.1", 8, 5, "requires_improvement", "requires_improvement", 1, True,
-         window.format("62.5%", 5, 8, 65) + "; " + one.format(6, 8, "good")),
-        ("b_13of20", "2.1.1", 20, 13, "good", "good", 2, True,
-         window.format("65.0%", 13, 20, 65) + "; " + one.format(12, 20, "requires improvement")),
-        ("c_4of5", "2.1.1", 5, 4, "outstanding", "outstanding", 3, True,
-         window.format("80.0%", 4, 5, 80) + "; " + one.format(3, 5, "requires improvement")
-         + "; lowest key question 2.1.1 rests on 5 case(s), 5 or fewer"),
-        ("d_12of20", "2.1.1", 20, 12, "requires_improvement", "requires_improvement", 1, True,
-         window.format("60.0%", 12, 20, 65) + "; " + one.format(13, 20, "good")),
+        (
+            "a_5of8",
+            "2.1.1",
+            8,
+            5,
+            "requires_improvement",
+            "requires_improvement",
+            1,
+            True,
+            window.format("62.5%", 5, 8, 65) + "; " + one.format(6, 8, "good"),
+        ),
+        (
+            "b_13of20",
+            "2.1.1",
+            20,
+            13,
+            "good",
+            "good",
+            2,
+            True,
+            window.format("65.0%", 13, 20, 65) + "; " + one.format(12, 20, "requires improvement"),
+        ),
+        (
+            "c_4of5",
+            "2.1.1",
+            5,
+            4,
+            "outstanding",
+            "outstanding",
+            3,
+            True,
+            window.format("80.0%", 4, 5, 80)
+            + "; "
+            + one.format(3, 5, "requires improvement")
+            + "; lowest key question 2.1.1 rests on 5 case(s), 5 or fewer",
+        ),
+        (
+            "d_12of20",
+            "2.1.1",
+            20,
+            12,
+            "requires_improvement",
+            "requires_improvement",
+            1,
+            True,
+            window.format("60.0%", 12, 20, 65) + "; " + one.format(13, 20, "good"),
+        ),
         ("e_9of10", "2.1.1", 10, 9, "outstanding", "outstanding", 3, False, None),
         ("f_0of6", "2.1.1", 6, 0, "inadequate", "inadequate", 0, False, None),
-        ("g_10of20", "2.1.1", 20, 10, "requires_improvement", "requires_improvement", 1, True,
-         window.format("50.0%", 10, 20, 50) + "; " + one.format(9, 20, "inadequate")),
-        ("h_99of200", "2.1.1", 200, 99, "inadequate", "inadequate", 0, True,
-         window.format("49.5%", 99, 200, 50) + "; " + one.format(100, 200, "requires improvement")),
+        (
+            "g_10of20",
+            "2.1.1",
+            20,
+            10,
+            "requires_improvement",
+            "requires_improvement",
+            1,
+            True,
+            window.format("50.0%", 10, 20, 50) + "; " + one.format(9, 20, "inadequate"),
+        ),
+        (
+            "h_99of200",
+            "2.1.1",
+            200,
+            99,
+            "inadequate",
+            "inadequate",
+            0,
+            True,
+            window.format("49.5%", 99, 200, 50) + "; " + one.format(100, 200, "requires improvement"),
+        ),
     ]
 
 
@@ -73,32 +137,52 @@ def test_one_case_in_any_key_question_can_change_the_rating():
     given = answers("both", "2.1.1", 8, 2, na=6) + answers("both", "2.1.1.a", 10, 0, na=6)
     given += answers("both", "2.1.2", 13, 3)
     con = build([inspection("both")], cases, given)
-    assert rows(con, STANDARD) == [(
-        "both", "2.1.1", 10, 8, "outstanding", "outstanding", 3, True,
-        "lowest key question 2.1.1 at 80.0% (8 of 10) is within 5 points of the 80% boundary; "
-        "one case answered differently would change the rating (2.1.1 at 7 of 10 would give good, "
-        "2.1.2 at 12 of 16 would give good)",
-    )]
+    assert rows(con, STANDARD) == [
+        (
+            "both",
+            "2.1.1",
+            10,
+            8,
+            "outstanding",
+            "outstanding",
+            3,
+            True,
+            "lowest key question 2.1.1 at 80.0% (8 of 10) is within 5 points of the 80% boundary; "
+            "one case answered differently would change the rating (2.1.1 at 7 of 10 would give good, "
+            "2.1.2 at 12 of 16 would give good)",
+        )
+    ]
 
 
 def test_judgement_and_override_give_rule_and_final_ratings():
     cases, given = one_key_question("panel", 5, 3)
     ratings = [
         {"inspection_id": "panel", "standard_id": "1.1", "rating": "good", "kind": "judgement"},
-        {"inspection_id": "panel", "standard_id": "2.1", "rating": "good", "kind": "override",
-         "reason": "Professional discretion"},
+        {
+            "inspection_id": "panel",
+            "standard_id": "2.1",
+            "rating": "good",
+            "kind": "override",
+            "reason": "Professional discretion",
+        },
     ]
     con = build([inspection("panel")], cases, given, ratings)
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select standard_id, rated_by, rule_rating, rule_score, override_rating, override_reason, final_rating, score
-        from marts.standard_ratings order by standard_id""") == [
+        from marts.standard_ratings order by standard_id""",
+    ) == [
         ("1.1", "judgement", "good", 2, None, None, "good", 2),
         ("2.1", "key_questions", "requires_improvement", 1, "good", "Professional discretion", "good", 2),
     ]
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select inspection_id, provider, framework, standards, standards_rated, rule_score, final_score, max_score,
                rule_rating, final_rating, complete
-        from marts.inspection_ratings""") == [
+        from marts.inspection_ratings""",
+    ) == [
         ("panel", "panel YOS", "mini", 2, 2, 3, 4, 6, "requires_improvement", "good", True),
     ]
 
@@ -109,15 +193,21 @@ def test_a_standard_without_relevant_cases_or_judgement_is_unrated_and_the_inspe
     given += answers("gap", "2.1.2", 2, 1)
     # 2.1.2 is relevant, so 2.1 is rated on it alone; 1.1 has no judgement, so it is unrated.
     con = build([inspection("gap")], cases, given)
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select standard_id, lowest_question_id, rule_rating, final_rating, score
-        from marts.standard_ratings order by standard_id""") == [
+        from marts.standard_ratings order by standard_id""",
+    ) == [
         ("1.1", None, None, None, None),
         ("2.1", "2.1.2", "good", "good", 2),
     ]
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select standards, standards_rated, rule_score, final_score, rule_rating, final_rating, complete
-        from marts.inspection_ratings""") == [(2, 1, None, None, None, None, False)]
+        from marts.inspection_ratings""",
+    ) == [(2, 1, None, None, None, None, False)]
 
 
 def test_no_relevant_key_question_leaves_a_case_standard_unrated():

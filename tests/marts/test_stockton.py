@@ -12,16 +12,22 @@ from tests.marts.conftest import build_landed, landed_submission, rows
 from tests.marts.stockton import submission
 from tests.seed003 import SEED, parse
 
-RATING_WORDS = {"Outstanding": "outstanding", "Good": "good", "Requires improvement": "requires_improvement",
-                "Inadequate": "inadequate"}
+RATING_WORDS = {
+    "Outstanding": "outstanding",
+    "Good": "good",
+    "Requires improvement": "requires_improvement",
+    "Inadequate": "inadequate",
+}
 
 
 def published_ratings() -> tuple[dict[str, str], int, int, str]:
     """The report's ratings table: standard ratings, the score, its maximum and the overall rating."""
     text = SEED.read_text(encoding="utf-8")
-    table = text[text.index("\nRatings\n"):text.index("\nRecommendations\n")]
-    standards = {m[1]: RATING_WORDS[m[2].strip()]
-                 for m in re.finditer(r"^\| (\d\.\d) \| [^|]+\| ([A-Za-z ]+?)\s*\|$", table, re.M)}
+    table = text[text.index("\nRatings\n") : text.index("\nRecommendations\n")]
+    standards = {
+        m[1]: RATING_WORDS[m[2].strip()]
+        for m in re.finditer(r"^\| (\d\.\d) \| [^|]+\| ([A-Za-z ]+?)\s*\|$", table, re.M)
+    }
     score = re.search(r"\| Score \| (\d+)/(\d+) \|", table)
     overall = re.search(r"\| Overall rating \| ([A-Za-z ]+?)\s*\|", table)
     return standards, int(score[1]), int(score[2]), RATING_WORDS[overall[1]]
@@ -61,9 +67,15 @@ def test_answers_respect_the_frameworks_na_rules(tables, yos):
 
 
 def test_every_published_count(con, yos):
-    results = {(q, r, y) for q, r, y in rows(con, """
+    results = {
+        (q, r, y)
+        for q, r, y in rows(
+            con,
+            """
         select question_id, relevant_cases, yes_cases from marts.question_results
-        where inspection_id = 'stockton-2021' and relevant_cases + na_cases > 0""")}
+        where inspection_id = 'stockton-2021' and relevant_cases + na_cases > 0""",
+        )
+    }
     expected = set()
     for standard_id, table in parse().items():
         standard = next(s for s in yos.standards if s.id == standard_id)
@@ -81,29 +93,50 @@ def test_every_standard_rating_and_the_scores(con):
     assert final == published
     rule = dict(rows(con, "select standard_id, rule_rating from marts.standard_ratings"))
     assert rule == {**published, "2.2": "requires_improvement"}
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select rule_score, final_score, max_score, rule_rating, final_rating, complete from marts.inspection_ratings
-    """) == [(31, score, max_score, "outstanding", overall, True)]
+    """,
+    ) == [(31, score, max_score, "outstanding", overall, True)]
     assert (score, max_score, overall) == (32, 36, "outstanding")
 
 
 def test_planning_is_a_discretion_candidate_for_the_panels_uplift(con):
-    assert rows(con, """
+    assert rows(
+        con,
+        """
         select lowest_question_id, lowest_relevant_cases, lowest_yes_cases, rule_rating, override_rating, final_rating,
                discretion_candidate, discretion_reasons
-        from marts.standard_ratings where standard_id = '2.2'""") == [(
-        "2.2.2", 8, 5, "requires_improvement", "good", "good", True,
-        "lowest key question 2.2.2 at 62.5% (5 of 8) is within 5 points of the 65% boundary; "
-        "one case answered differently would change the rating (2.2.2 at 6 of 8 would give good)",
-    )]
+        from marts.standard_ratings where standard_id = '2.2'""",
+    ) == [
+        (
+            "2.2.2",
+            8,
+            5,
+            "requires_improvement",
+            "good",
+            "good",
+            True,
+            "lowest key question 2.2.2 at 62.5% (5 of 8) is within 5 points of the 65% boundary; "
+            "one case answered differently would change the rating (2.2.2 at 6 of 8 would give good)",
+        )
+    ]
 
 
 def test_case_counts_and_no_case_reference_in_the_marts(con, tables):
     assert rows(con, "select cases, court_cases, out_of_court_cases from marts.inspections") == [(13, 8, 5)]
     refs = set(tables["cases"]["case_ref"])
     for (table,) in rows(con, "select table_name from duckdb_tables() where schema_name = 'marts'"):
-        columns = [c for (c,) in rows(con, """
-            select column_name from duckdb_columns() where schema_name = 'marts' and table_name = $t""", {"t": table})]
+        columns = [
+            c
+            for (c,) in rows(
+                con,
+                """
+            select column_name from duckdb_columns() where schema_name = 'marts' and table_name = $t""",
+                {"t": table},
+            )
+        ]
         assert "case_ref" not in columns, table
         for column in columns:
             values = {v for (v,) in rows(con, f'select distinct cast("{column}" as varchar) from marts."{table}"')}
