@@ -85,7 +85,9 @@ class Example(_Strict):
 
 class Sidecar(_Strict):
     description: str
-    materialized: Literal["view", "table", "table_macro", "scalar_macro"] = "view"
+    # external: a table another step writes into the build (e.g. marts.significance from
+    # yotbench.gaps); it has a sidecar but no .sql, and is checked when it is published.
+    materialized: Literal["view", "table", "table_macro", "scalar_macro", "external"] = "view"
     grain: list[str] = []
     grain_text: str = ""
     parameters: list[str] = []
@@ -141,6 +143,10 @@ def _read_model(path: Path, layer: str) -> Model:
         raise MartBuildError(f"{sidecar_path}: invalid sidecar: {exc}") from None
     if layer != "marts" and sidecar.materialized not in ("view", "table"):
         raise MartBuildError(f"{sidecar_path}: {layer} models are views or tables")
+    if (sidecar.materialized == "external") == path.exists():
+        raise MartBuildError(f"{sidecar_path}: a sidecar has a .sql file unless it is materialized: external")
+    if sidecar.materialized == "external":
+        return Model(name, layer, sidecar, "", frozenset(), path)
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
     code = _COMMENT.sub("", sql.lower())
     refs = set(_MODEL_REF.findall(code)) | {f"marts.{m}" for m in _MART_REF.findall(code)}
@@ -152,7 +158,10 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[Model, ...]:
     """Every model under sql/, in an order where each comes after what it reads."""
     models: dict[str, Model] = {}
     for layer in LAYERS:
-        for path in sorted((sql_dir / layer).glob("*.sql")):
+        paths = sorted(
+            {p.with_suffix(".sql") for p in (sql_dir / layer).glob("*.yml")} | set((sql_dir / layer).glob("*.sql"))
+        )
+        for path in paths:
             model = _read_model(path, layer)
             key = model.relation
             if key in models:
@@ -179,9 +188,9 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[Model, ...]:
     return tuple(ordered)
 
 
-def _models(layers: Iterable[str]) -> list[Model]:
+def _models(layers: Iterable[str], sql_dir: Path = SQL_DIR) -> list[Model]:
     wanted = set(layers)
-    return [m for m in load_models() if m.layer in wanted]
+    return [m for m in load_models(sql_dir) if m.layer in wanted]
 
 
 # ------------------------------------------------------------------ sources
@@ -448,6 +457,8 @@ def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str]) -> None
         con.execute(f"create schema if not exists {MARTS_SCHEMA}")
     for model in chosen:
         side = model.sidecar
+        if side.materialized == "external":
+            continue
         if model.layer == "marts":
             params = ", ".join(side.parameters)
             statement = {
@@ -506,7 +517,7 @@ def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
     """(name, description, sql) for every invariant of a model, the grain check first."""
     side = model.sidecar
     checks = []
-    if side.grain and side.materialized in ("view", "table"):
+    if side.grain and side.materialized in ("view", "table", "external"):
         cols = _quoted(side.grain)
         checks.append(
             (
@@ -519,12 +530,31 @@ def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
     return checks
 
 
-def check_invariants(con: duckdb.DuckDBPyConnection, layers: Iterable[str] = LAYERS) -> int:
+def _exists(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = $schema and table_name = $name",
+        {"schema": MARTS_SCHEMA, "name": model.name},
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def check_invariants(
+    con: duckdb.DuckDBPyConnection,
+    layers: Iterable[str] = LAYERS,
+    external_only: bool = False,
+    sql_dir: Path = SQL_DIR,
+) -> int:
     """Run every invariant (and the column contract) of the given layers; raises on the first failure.
 
+    External tables are checked only when present (they are added after the build).
     Returns the number of checks run."""
     ran = 0
-    for model in _models(layers):
+    for model in _models(layers, sql_dir):
+        external = model.sidecar.materialized == "external"
+        if external_only and not external:
+            continue
+        if external and not _exists(con, model):
+            continue
         if model.sidecar.materialized != "scalar_macro":
             actual = model_columns(con, model)
             declared = list(model.sidecar.columns)
@@ -596,12 +626,17 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
 
 
 def publish_marts(tmp: Path, config: RunConfig) -> Path:
-    """Swap a finished build into place as config.marts_db (atomic; open readers keep their snapshot)."""
+    """Swap a finished build into place as config.marts_db (atomic; open readers keep their snapshot).
+
+    Tables added after build_marts that have an `external` sidecar (e.g. marts.significance) are
+    checked against it first; on failure nothing is published and the build is left for inspection."""
     if not tmp.exists():
         raise MartBuildError(f"nothing to publish: {tmp} does not exist")
     wal = tmp.with_name(tmp.name + ".wal")
     if wal.exists():
         raise MartBuildError(f"{tmp} still has a write-ahead log: close its connections (CHECKPOINT) first")
+    with duckdb.connect(str(tmp), read_only=True) as con:
+        check_invariants(con, ("marts",), external_only=True)
     target = config.marts_db
     target.parent.mkdir(parents=True, exist_ok=True)
     with tmp.open("rb+") as handle:

@@ -146,7 +146,7 @@ def render() -> str:
     models = load_models()
     rank = {name: i for i, name in enumerate(ORDER)}
     marts = sorted((m for m in models if m.layer == "marts"), key=lambda m: (rank.get(m.name, len(ORDER)), m.name))
-    tables = [m for m in marts if m.sidecar.materialized in ("table", "view")]
+    tables = [m for m in marts if m.sidecar.materialized in ("table", "view", "external")]
     table_macros = [m for m in marts if m.sidecar.materialized == "table_macro"]
     scalar_macros = [m for m in marts if m.sidecar.materialized == "scalar_macro"]
     case_level = [m for m in models if m.layer != "marts"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import duckdb
+import pytest
+
 from yotbench import marts
 from yotbench.config import SQL_DIR
 from yotbench.marts_docs import DOC_PATH, render
@@ -12,12 +15,13 @@ from yotbench.marts_docs import DOC_PATH, render
 
 def test_every_sql_file_has_a_sidecar_and_is_one_select():
     models = marts.load_models()
-    files = sorted(p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.sql"))
-    assert sorted(m.path for m in models) == files
-    assert sorted(p.with_suffix(".yml") for p in files) == sorted(
-        p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.yml")
-    )
+    sql_files = sorted(p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.sql"))
+    sidecars = sorted(p for layer in marts.LAYERS for p in (SQL_DIR / layer).glob("*.yml"))
+    assert sorted(m.path for m in models if m.sidecar.materialized != "external") == sql_files
+    assert sorted(m.path.with_suffix(".yml") for m in models) == sidecars
     for model in models:
+        if model.sidecar.materialized == "external":
+            continue
         code = re.sub(r"'[^']*'", "''", re.sub(r"--[^\n]*", "", model.sql)).strip().lower()
         assert re.match(r"(with|select)\s", code), model.name
         assert not re.search(r"\b(create|drop|insert|update|delete|attach|copy)\b", code), model.name
@@ -54,3 +58,34 @@ def test_docs_are_generated_from_the_sidecars():
         for column in model.sidecar.columns:
             assert f"`{column}`" in text
     assert "int_answers_enriched" in text and "open_case_level" in text
+
+
+def test_an_external_table_is_checked_against_its_sidecar(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "significance.yml").write_text(
+        "description: Added by another step.\n"
+        "materialized: external\n"
+        "grain: [test_id]\n"
+        "columns:\n  test_id: Test.\n  p_value: p.\n"
+        "invariants:\n"
+        "  - name: p_in_range\n    description: 0 <= p <= 1\n"
+        "    sql: select * from marts.significance where not p_value between 0 and 1\n",
+        encoding="utf-8",
+    )
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        # absent: nothing to check
+        assert marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path) == 0
+        con.execute(
+            "create table marts.significance as select * from (values ('a', 0.5), ('b', 0.01)) t(test_id, p_value)"
+        )
+        assert marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path) == 3
+        con.execute("insert into marts.significance values ('b', 1.5)")
+        with pytest.raises(marts.MartInvariantFailed, match="grain_unique returned 1 row"):
+            marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path)
+        con.execute("delete from marts.significance where p_value = 0.01")
+        with pytest.raises(marts.MartInvariantFailed, match="p_in_range"):
+            marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path)
+        con.execute("alter table marts.significance add column extra integer")
+        with pytest.raises(marts.MartInvariantFailed, match="columns_match_sidecar"):
+            marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path)
