@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -593,6 +594,12 @@ def temp_db_path(config: RunConfig, run_id: str) -> Path:
 def _remove_db(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    _remove_spill(path)
+
+
+def _remove_spill(path: Path) -> None:
+    """DuckDB spills to <database>.tmp/ when memory runs short; nothing in it outlives the build."""
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
 def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
@@ -622,6 +629,7 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
     except BaseException:
         _remove_db(tmp)
         raise
+    _remove_spill(tmp)
     return tmp
 
 
