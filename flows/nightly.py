@@ -10,7 +10,7 @@ import time
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from yotbench import pipeline
+from yotbench import pipeline, validation
 from yotbench.config import RunConfig
 from yotbench.ingest import Submission
 from yotbench.ledger import Ledger
@@ -25,6 +25,16 @@ PURE = {"cache_policy": NO_CACHE, "persist_result": False}
 def plan_run(config: RunConfig, rules: str) -> pipeline.Plan:
     with Ledger(config.ledger_path) as ledger:
         return pipeline.make_plan(config, ledger, rules)
+
+
+@task(name="validate_submissions", **IO)
+def validate_submissions(subs: list[Submission], config: RunConfig, run_id: str) -> dict[str, int]:
+    return validation.prevalidate(subs, config=config, run_id=run_id)
+
+
+@task(name="write_validation_docs", **IO)
+def write_validation_docs(config: RunConfig, run_id: str):
+    return validation.data_docs_index(config, run_id)
 
 
 @task(name="land_submission", **IO)
@@ -57,11 +67,20 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.stage("plan", started)
 
             started = time.perf_counter()
+            validate_submissions(plan.todo, config, run_id)
+            record.stage("validate", started)
+
+            started = time.perf_counter()
             futures = [land_submission.submit(sub, config, run_id, rules) for sub in plan.todo]
             extra = [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
             for future in [*futures, *extra]:
                 record.add(future.result())
             record.stage("land", started)
+            started = time.perf_counter()
+            docs = write_validation_docs(config, run_id)
+            record.stage("validation_docs", started)
+            if docs:
+                record.outputs["validation_docs"] = docs
             logger.info("landed %d, rejected %d, skipped %d", record.count("landed"), record.count("rejected"), len(plan.unchanged))
         except BaseException as exc:
             record.fail(exc)

@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -55,12 +56,13 @@ from yotbench.expectations import (
     relevance,
 )
 from yotbench.frameworks import Framework, load_frameworks
-from yotbench.ingest import ROW_COLUMN, RawSubmission
+from yotbench.ingest import ROW_COLUMN, RawSubmission, Submission, read_submission
 from yotbench.ledger import Ledger
 from yotbench.records import TABLES, load_record_schemas
 
 log = logging.getLogger(__name__)
 
+BATCH_ROWS = 500_000  # answer rows per GX run when a drop is validated ahead of landing
 SAVED_UNEXPECTED = 200  # failing rows kept per expectation in saved results (errors.csv has them all)
 CASE_CODES = ("case_type", "disposal", "gender", "ethnicity", "looked_after", "rosh", "safety_wellbeing")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -82,23 +84,25 @@ class Frames:
     frameworks: frozenset[str]  # the known frameworks the submissions declare
 
 
-def _text_columns(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """The table's columns as object text, blanks as None (so every rule but value_missing skips them)."""
-    out = pd.DataFrame(index=frame.index)
+def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
+    """A table of every submission that has it, as object text (blanks as None), with _submission and _file."""
+    columns = list(load_record_schemas()[table].columns)
+    parts = []
+    for raw in raws:
+        if table not in raw.tables:
+            continue
+        source = raw.tables[table]
+        part = pd.DataFrame({name: source[name].to_numpy(dtype=object) for name in columns})
+        part.insert(0, ROW_COLUMN, source[ROW_COLUMN].to_numpy())
+        part.insert(0, "_file", raw.files[table])
+        part.insert(0, SUBMISSION, raw.submission.name)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({name: pd.Series([], dtype=object) for name in [SUBMISSION, "_file", ROW_COLUMN, *columns]})
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for name in columns:
-        values = frame[name].astype(object)
-        out[name] = values.where(values != "", None)
+        out[name] = out[name].where(out[name] != "", None)
     return out
-
-
-def _frame(raw: RawSubmission, table: str) -> pd.DataFrame:
-    schema = load_record_schemas()[table]
-    source = raw.tables[table]
-    out = _text_columns(source, schema.columns)
-    out.insert(0, ROW_COLUMN, source[ROW_COLUMN].to_numpy())
-    out.insert(0, "_file", raw.files[table])
-    out.insert(0, SUBMISSION, raw.submission.name)
-    return out.reset_index(drop=True)
 
 
 def _join(*parts: pd.Series) -> pd.Series:
@@ -112,7 +116,7 @@ def _join(*parts: pd.Series) -> pd.Series:
 
 
 def _valid(frame: pd.DataFrame, columns) -> pd.Series:
-    """Rows whose case codes in `columns` are all in their closed sets (keys are only built from valid codes)."""
+    """Rows whose case codes in `columns` are all in their closed sets (keys are built from valid codes only)."""
     schema = load_record_schemas()["cases"]
     ok = pd.Series(True, index=frame.index)
     for name in columns:
@@ -120,46 +124,38 @@ def _valid(frame: pd.DataFrame, columns) -> pd.Series:
     return ok
 
 
-def _cells(raw: RawSubmission) -> pd.DataFrame:
-    """One row per distinct (table, column, value), with the derived columns the cells suite checks."""
+def _cells(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per distinct (submission, table, column, value), with the derived columns the cells suite checks."""
     schemas = load_record_schemas()
     parts = []
-    for table in TABLES:
-        if table not in raw.tables:
-            continue
-        source = raw.tables[table]
+    for table, frame in tables.items():
         for spec in schemas[table].columns.values():
-            values = pd.Index(source[spec.name].unique()).astype(object)
-            if values.empty:
+            distinct = frame[[SUBMISSION, "_file", spec.name]].drop_duplicates().rename(columns={spec.name: "value"})
+            if distinct.empty:
                 continue
-            blank = values == ""
-            filled = np.where(blank, None, values)
+            value = distinct["value"]
+            filled = value.notna()
             text_column = spec.type == "string" and not (spec.code or spec.enum or spec.date or spec.known)
-            parts.append(pd.DataFrame({
-                "table": table,
-                "_file": raw.files[table],
-                "column": spec.name,
-                "value": values,
-                "empty": np.where(blank, f"{table}.{spec.name}", None),
-                "code": np.where(blank, None, f"{table}.{spec.name}=" + values) if spec.enum and not spec.known else None,
-                "date": filled if spec.date else None,
-                "integer": filled if spec.type == "integer" else None,
-                "text": filled if text_column else None,
-            }))
-    cells = pd.concat(parts, ignore_index=True)
-    cells.insert(0, SUBMISSION, raw.submission.name)
-    return cells
+            distinct = distinct.assign(
+                table=table,
+                column=spec.name,
+                value=value.fillna(""),
+                empty=np.where(filled, None, f"{table}.{spec.name}"),
+                code=(f"{table}.{spec.name}=" + value).where(filled, None) if spec.enum and not spec.known else None,
+                date=value if spec.date else None,
+                integer=value if spec.type == "integer" else None,
+                text=value if text_column else None,
+            )
+            parts.append(distinct)
+    return pd.concat(parts, ignore_index=True)
 
 
-def store_status(raw: RawSubmission, inspection_id: str | None, config: RunConfig) -> dict[str, str]:
+def store_status(raw: RawSubmission, inspection_id: str | None, ledger: Ledger) -> dict[str, str]:
     """How the submission's inspection_id stands against the landed store (see expectations.STORE_STATUSES)."""
     sub = raw.submission
     received = datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds")
     out = {"store_status": "new", "landed_name": "", "landed_received": "", "received": received}
-    if not inspection_id:
-        return out
-    with Ledger(config.ledger_path) as ledger:
-        landed = ledger.current_for(inspection_id)
+    landed = ledger.current_for(inspection_id) if inspection_id else None
     if landed is None:
         return out
     out.update(landed_name=landed.name, landed_received=landed.received_at or "")
@@ -172,152 +168,147 @@ def store_status(raw: RawSubmission, inspection_id: str | None, config: RunConfi
     return out
 
 
-def _inspection(raw: RawSubmission, config: RunConfig) -> pd.DataFrame:
-    head = _frame(raw, "inspection")
+def _inspection(raws: list[RawSubmission], tables, config: RunConfig) -> pd.DataFrame:
+    head = tables["inspection"].copy()
     for spec in load_record_schemas()["inspection"].columns.values():
         if spec.date:
             head[f"{spec.name}_date"] = pd.to_datetime(head[spec.name], format="%Y-%m-%d", errors="coerce")
-    inspection_id = head["inspection_id"].iloc[0] if len(head) else None
-    for name, value in store_status(raw, inspection_id, config).items():
-        head[name] = value
-    return head
+    first = head.drop_duplicates(SUBMISSION).set_index(SUBMISSION)["inspection_id"]
+    with Ledger(config.ledger_path) as ledger:
+        status = pd.DataFrame([{SUBMISSION: raw.submission.name,
+                                **store_status(raw, first.get(raw.submission.name), ledger)} for raw in raws])
+    return head.merge(status, on=SUBMISSION, how="left")
 
 
-def _cases(raw: RawSubmission) -> pd.DataFrame:
-    cases = _frame(raw, "cases")
-    answers = raw.tables["answers"]
-    counts = answers["case_ref"].value_counts()
-    answered = answers.loc[answers["answer"].isin(ANSWERED), "case_ref"].value_counts()
-    cases["answer_rows"] = cases["case_ref"].map(counts).fillna(0).astype(int)
-    cases["answered_rows"] = cases["case_ref"].map(answered).fillna(0).where(cases["answer_rows"] > 0)
-    for spec in load_record_schemas()["cases"].columns.values():
-        if spec.type == "integer":
-            text = cases[spec.name].fillna("").astype(str)
-            whole = text.str.fullmatch(INTEGER_PATTERN)
-            cases[f"{spec.name}_number"] = pd.to_numeric(text.where(whole), errors="coerce")
-    return cases
-
-
-def _case_table(cases: pd.DataFrame) -> pd.DataFrame:
-    """The first row of each case_ref with its codes: what answers are joined to."""
-    return cases.loc[cases["case_ref"].notna(), ["case_ref", ROW_COLUMN, "answer_rows", *CASE_CODES]].drop_duplicates(
-        "case_ref")
-
-
-@dataclass(frozen=True)
-class _Questions:
-    """A framework's questions as lookups for building keys."""
-
-    standard: dict[str, str]
-    standard_case_types: dict[str, str]
-    relevance: dict[str, dict[str, list[str]]]
-    by_columns: dict[tuple[str, ...], list[str]]
-    table: pd.DataFrame  # question_id, case_type: every case type each question is asked for
-
-
-def _questions(framework: Framework) -> _Questions:
-    return _questions_of(framework.id)
+def _frameworks(tables) -> pd.Series:
+    """submission -> the framework id its inspection row declares ('' if none)."""
+    head = tables["inspection"].drop_duplicates(SUBMISSION)
+    return head.set_index(SUBMISSION)["framework"].fillna("")
 
 
 @cache
-def _questions_of(framework_id: str) -> _Questions:
-    framework = load_frameworks()[framework_id]
-    rows = framework.questions()
-    rules = relevance(framework)
-    by_columns: dict[tuple[str, ...], list[str]] = {}
-    for question_id, rule in rules.items():
-        by_columns.setdefault(tuple(rule), []).append(question_id)
-    return _Questions(
-        standard={q.question_id: q.standard_id for q in rows},
-        standard_case_types={q.question_id: ", ".join(q.case_types) for q in rows},
-        relevance=rules,
-        by_columns=by_columns,
-        table=pd.DataFrame([(q.question_id, t) for q in rows for t in q.case_types], columns=["question_id", "case_type"]),
-    )
+def _question_table() -> pd.DataFrame:
+    """Every framework question with its standard, and the case columns its relevance depends on."""
+    rows = []
+    for framework in load_frameworks().values():
+        rules = relevance(framework)
+        for q in framework.questions():
+            rule = rules.get(q.question_id)
+            rows.append({
+                "framework": framework.id, "question_id": q.question_id, "standard_id": q.standard_id,
+                "case_types": tuple(q.case_types), "standard_case_types": ", ".join(q.case_types),
+                "relevance_columns": ",".join(rule) if rule else "",
+                "relevant_when": " and ".join(f"{c} {'/'.join(v)}" for c, v in rule.items()) if rule else None,
+            })
+    return pd.DataFrame(rows)
 
 
-def _context(frame: pd.DataFrame, framework: Framework) -> tuple[pd.Series, pd.Series]:
-    """Context keys (framework|question_id|case_type[|column=value...]) and a readable case context."""
-    questions = _questions(framework)
-    key = _join(pd.Series(framework.id, index=frame.index, dtype=object), frame["question_id"], frame["case_type"])
-    key = key.where(_valid(frame, ["case_type"]), None)
-    described = pd.Series(None, index=frame.index, dtype=object)
-    for columns, ids in questions.by_columns.items():
-        mask = frame["question_id"].isin(ids) & key.notna()
-        if not mask.any():
+def _context(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Context keys framework|question_id|case_type[|column=value...] and the case context in words.
+
+    `frame` has framework, question_id, case_type, relevance_columns and the case code columns."""
+    key = _join(frame["framework"], frame["question_id"], frame["case_type"]).where(
+        _valid(frame, ["case_type"]), None)
+    words = pd.Series(None, index=frame.index, dtype=object)
+    for spec in frame["relevance_columns"].dropna().unique():
+        if not spec:
             continue
+        columns = spec.split(",")
+        mask = (frame["relevance_columns"] == spec) & key.notna()
         subset = frame.loc[mask]
         suffix = pd.Series("", index=subset.index, dtype=object)
-        words = pd.Series("", index=subset.index, dtype=object)
+        said = pd.Series("", index=subset.index, dtype=object)
         for i, name in enumerate(columns):
             suffix = suffix + f"{SEP}{name}=" + subset[name].astype(object)
-            words = words + (" and " if i else "") + f"{name} " + subset[name].astype(object)
+            said = said + (" and " if i else "") + f"{name} " + subset[name].astype(object)
         key.loc[mask] = (key.loc[mask] + suffix).where(_valid(subset, columns), None)
-        described.loc[mask] = words
-    return key, described
+        words.loc[mask] = said
+    return key, words
 
 
-def _answers(raw: RawSubmission, cases: pd.DataFrame, framework: Framework | None, framework_id: str) -> pd.DataFrame:
-    answers = _frame(raw, "answers")
-    case_table = _case_table(cases).drop(columns=[ROW_COLUMN, "answer_rows"])
-    joined = answers.merge(case_table.assign(case_ref_in_cases=True), on="case_ref", how="left",
-                           validate="many_to_one")
-    joined["case_ref_in_cases"] = joined["case_ref_in_cases"].astype(object).where(joined["case_ref"].notna(), None)
-    joined.loc[joined["case_ref"].notna() & joined["case_ref_in_cases"].isna(), "case_ref_in_cases"] = False
-    joined["framework"] = framework_id
-    for name in ("question_key", "applies_key", "na_key", "relevant_key", "standard_id", "standard_case_types",
-                 "relevant_when", "case_context"):
-        joined[name] = None
-    if framework is None or joined.empty:
-        return joined
-    questions = _questions(framework)
-    question = joined["question_id"]
-    joined["standard_id"] = question.map(questions.standard)
-    joined["standard_case_types"] = question.map(questions.standard_case_types)
-    joined["question_key"] = _join(joined["framework"], question)
-    joined["applies_key"] = _join(joined["framework"], joined["standard_id"], joined["case_type"]).where(
-        _valid(joined, ["case_type"]), None)
-    context, described = _context(joined, framework)
-    joined["na_key"] = context.where(joined["answer"] == NOT_APPLICABLE, None)
-    has_rule = question.isin(list(questions.relevance))
-    joined["relevant_key"] = context.where(joined["answer"].isin(ANSWERED) & has_rule, None)
-    joined["case_context"] = described
-    joined["relevant_when"] = question.map(
-        {qid: " and ".join(f"{c} {'/'.join(v)}" for c, v in rule.items()) for qid, rule in questions.relevance.items()})
-    return joined
+def _case_table(cases: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each (submission, case_ref), with its codes: what answers are joined to."""
+    return cases.loc[cases["case_ref"].notna(), [SUBMISSION, "case_ref", ROW_COLUMN, "answer_rows", *CASE_CODES]] \
+        .drop_duplicates([SUBMISSION, "case_ref"])
 
 
-COVERAGE_COLUMNS = [SUBMISSION, "_file", ROW_COLUMN, "framework", "case_ref", "case_type", "question_id",
-                    "standard_id", "unanswered_key", "unjudged_key"]
+def _cases(tables) -> pd.DataFrame:
+    cases = tables["cases"].copy()
+    answers = tables["answers"]
+    keys = [SUBMISSION, "case_ref"]
+    counts = answers.groupby(keys).size().rename("answer_rows")
+    answered = answers[answers["answer"].isin(ANSWERED)].groupby(keys).size().rename("answered_rows")
+    cases = cases.merge(counts, left_on=keys, right_index=True, how="left") \
+        .merge(answered, left_on=keys, right_index=True, how="left")
+    cases["answer_rows"] = cases["answer_rows"].fillna(0).astype(int)
+    cases["answered_rows"] = cases["answered_rows"].fillna(0).where(cases["answer_rows"] > 0)
+    for spec in load_record_schemas()["cases"].columns.values():
+        if spec.type == "integer":
+            text = cases[spec.name].fillna("").astype(str)
+            cases[f"{spec.name}_number"] = pd.to_numeric(text.where(text.str.fullmatch(INTEGER_PATTERN)),
+                                                         errors="coerce")
+    return cases.reset_index(drop=True)
 
 
-def _coverage(raw: RawSubmission, cases: pd.DataFrame, answers: pd.DataFrame,
-              framework: Framework | None, framework_id: str) -> pd.DataFrame:
-    """The answers each case (that has answers at all) lacks, and the judgements the inspection lacks."""
-    if framework is None:
-        return pd.DataFrame({name: pd.Series([], dtype=object) for name in COVERAGE_COLUMNS})
+def _answers(tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame:
+    answers = tables["answers"]
+    case_table = _case_table(cases).drop(columns=[ROW_COLUMN, "answer_rows"]).assign(case_ref_in_cases=True)
+    answers = answers.merge(case_table, on=[SUBMISSION, "case_ref"], how="left", validate="many_to_one")
+    answers["case_ref_in_cases"] = answers["case_ref_in_cases"].astype(object).where(answers["case_ref"].notna(), None)
+    answers.loc[answers["case_ref"].notna() & answers["case_ref_in_cases"].isna(), "case_ref_in_cases"] = False
+    answers["framework"] = answers[SUBMISSION].map(frameworks)
+    questions = _question_table().drop(columns="case_types")
+    answers = answers.merge(questions, on=["framework", "question_id"], how="left", validate="many_to_one")
+    answers["question_key"] = _join(answers["framework"], answers["question_id"])
+    answers["applies_key"] = _join(answers["framework"], answers["standard_id"], answers["case_type"]).where(
+        _valid(answers, ["case_type"]), None)
+    context, words = _context(answers)
+    answers["na_key"] = context.where(answers["answer"] == NOT_APPLICABLE, None)
+    has_rule = answers["relevance_columns"].fillna("") != ""
+    answers["relevant_key"] = context.where(answers["answer"].isin(ANSWERED) & has_rule, None)
+    answers["case_context"] = words
+    return answers
+
+
+def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame:
+    """The answers each case (that has answers at all) lacks, and the judgements each inspection lacks."""
     case_table = _case_table(cases)
     case_table = case_table[(case_table["answer_rows"] > 0) & _valid(case_table, ["case_type"])]
-    pairs = case_table.merge(_questions(framework).table, on="case_type")
-    present = answers.loc[answers["case_ref"].notna() & answers["question_id"].notna(), ["case_ref", "question_id"]]
-    pairs = pairs.merge(present.drop_duplicates().assign(_present=True), on=["case_ref", "question_id"], how="left")
+    case_table = case_table.assign(framework=case_table[SUBMISSION].map(frameworks))
+    questions = _question_table().explode("case_types").rename(columns={"case_types": "case_type"})
+    pairs = case_table.merge(questions[["framework", "question_id", "case_type", "relevance_columns"]],
+                             on=["framework", "case_type"])
+    answers = tables["answers"]
+    present = answers.loc[answers["case_ref"].notna() & answers["question_id"].notna(),
+                          [SUBMISSION, "case_ref", "question_id"]].drop_duplicates().assign(_present=True)
+    pairs = pairs.merge(present, on=[SUBMISSION, "case_ref", "question_id"], how="left")
     pairs = pairs[pairs["_present"].isna()].reset_index(drop=True)
-    pairs["unanswered_key"] = _context(pairs, framework)[0] if len(pairs) else None
-    pairs["_file"] = raw.files["cases"]
+    pairs["unanswered_key"] = _context(pairs)[0] if len(pairs) else None
+    pairs["_file"] = pairs[SUBMISSION].map({raw.submission.name: raw.files["cases"] for raw in raws})
+    known = load_frameworks()
     judged = set()
-    if "ratings" in raw.tables:
-        ratings = raw.tables["ratings"]
-        judged = set(ratings.loc[ratings["kind"] == "judgement", "standard_id"])
-    missing = pd.DataFrame({"standard_id": [s.id for s in framework.standards if s.id not in judged]}, dtype=object)
-    missing["unjudged_key"] = framework_id + SEP + missing["standard_id"]
-    missing["_file"] = raw.files.get("ratings") or _absent_file(raw, "ratings")
-    coverage = pd.concat([pairs, missing], ignore_index=True)
-    coverage[SUBMISSION] = raw.submission.name
-    coverage["framework"] = framework_id
+    if "ratings" in tables:
+        ratings = tables["ratings"]
+        judged = set(zip(ratings.loc[ratings["kind"] == "judgement", SUBMISSION],
+                         ratings.loc[ratings["kind"] == "judgement", "standard_id"], strict=True))
+    missing = [
+        {SUBMISSION: raw.submission.name, "_file": raw.files.get("ratings") or _absent_file(raw, "ratings"),
+         "framework": frameworks[raw.submission.name], "standard_id": standard.id,
+         "unjudged_key": frameworks[raw.submission.name] + SEP + standard.id}
+        for raw in raws if frameworks[raw.submission.name] in known
+        for standard in known[frameworks[raw.submission.name]].standards
+        if (raw.submission.name, standard.id) not in judged
+    ]
+    coverage = pd.concat([pairs, pd.DataFrame(missing, columns=[SUBMISSION, "_file", "framework", "standard_id",
+                                                                "unjudged_key"])], ignore_index=True)
     for name in COVERAGE_COLUMNS:
         if name not in coverage.columns:
             coverage[name] = None
     return coverage[COVERAGE_COLUMNS].astype({ROW_COLUMN: object})
+
+
+COVERAGE_COLUMNS = [SUBMISSION, "_file", ROW_COLUMN, "framework", "case_ref", "case_type", "question_id",
+                    "standard_id", "unanswered_key", "unjudged_key"]
 
 
 def _absent_file(raw: RawSubmission, table: str) -> str:
@@ -327,52 +318,37 @@ def _absent_file(raw: RawSubmission, table: str) -> str:
     return f"{raw.submission.name}/{load_record_schemas()[table].file}"
 
 
-def _ratings(raw: RawSubmission, framework: Framework | None, framework_id: str) -> pd.DataFrame | None:
-    if "ratings" not in raw.tables:
-        return None
-    ratings = _frame(raw, "ratings")
-    ratings["framework"] = framework_id
-    for name in ("standard_key", "judgement_key", "override_key"):
-        ratings[name] = None
-    if framework is not None and len(ratings):
-        key = _join(ratings["framework"], ratings["standard_id"])
-        ratings["standard_key"] = key
-        ratings["judgement_key"] = key.where(ratings["kind"] == "judgement", None)
-        ratings["override_key"] = key.where(ratings["kind"] == "override", None)
+def _ratings(tables, frameworks: pd.Series) -> pd.DataFrame:
+    ratings = tables["ratings"].copy()
+    ratings["framework"] = ratings[SUBMISSION].map(frameworks)
+    key = _join(ratings["framework"], ratings["standard_id"])
+    ratings["standard_key"] = key
+    ratings["judgement_key"] = key.where(ratings["kind"] == "judgement", None)
+    ratings["override_key"] = key.where(ratings["kind"] == "override", None)
     return ratings
 
 
-def build_frames(raw: RawSubmission, config: RunConfig) -> Frames:
-    """The frames the suites check, for one submission that read cleanly."""
-    inspection = _inspection(raw, config)
-    framework_id = inspection["framework"].iloc[0] if len(inspection) else None
-    framework_id = framework_id if isinstance(framework_id, str) else ""
-    framework = load_frameworks().get(framework_id)
-    cases = _cases(raw)
-    answers = _answers(raw, cases, framework, framework_id)
+def build_frames(raws: list[RawSubmission], config: RunConfig) -> Frames:
+    """The frames the suites check, for submissions that read cleanly (all of them in one set of frames)."""
+    tables = {table: _stacked(raws, table) for table in TABLES if any(table in r.tables for r in raws)}
+    frameworks = _frameworks(tables)
+    known = frozenset(f for f in frameworks if f in load_frameworks())
+    # keys into an unknown framework would fail every framework rule: framework_unknown says it once
+    frameworks = frameworks.where(frameworks.isin(known), None)
+    cases = _cases(tables)
     frames = {
-        "cells": _cells(raw),
-        "inspection": inspection,
+        "cells": _cells(tables),
+        "inspection": _inspection(raws, tables, config),
         "cases": cases,
-        "answers": answers,
-        "coverage": _coverage(raw, cases, answers, framework, framework_id),
+        "answers": _answers(tables, cases, frameworks),
+        "coverage": _coverage(raws, tables, cases, frameworks),
     }
-    ratings = _ratings(raw, framework, framework_id)
-    if ratings is not None:
-        frames["ratings"] = ratings
-    sources = {(raw.submission.name, table): frame for table, frame in raw.tables.items()}
-    return Frames(frames, sources, frozenset([framework_id]) if framework else frozenset())
-
-
-def stack(many: list[Frames]) -> Frames:
-    """The frames of several submissions as one set of frames (every rule is scoped by _submission)."""
-    frames = {}
-    for name in FRAMES:
-        parts = [f.frames[name] for f in many if name in f.frames]
-        if parts:
-            frames[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    sources = {key: frame for f in many for key, frame in f.sources.items()}
-    return Frames(frames, sources, frozenset().union(*(f.frameworks for f in many)))
+    if "ratings" in tables:
+        frames["ratings"] = _ratings(tables, frameworks)
+    for frame in frames.values():
+        frame.insert(0, "_id", np.arange(len(frame)))
+    sources = {(raw.submission.name, table): frame for raw in raws for table, frame in raw.tables.items()}
+    return Frames(frames, sources, known)
 
 
 # --- Great Expectations ----------------------------------------------------------
@@ -394,17 +370,34 @@ class _Gate:
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        # pandas warns on every regex with a group (the record schemas' patterns have them); the match is what is wanted
+        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression, and has match "
+                                "groups", category=UserWarning)
         self.gx = gx
         self.lock = threading.RLock()
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.context = self.new_context()
         source = self.context.data_sources.add_pandas("submission")
         self.suite_json = load_suites()
         self.batches = {name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
                         for name in FRAMES}
         self._suites: dict[tuple, object] = {}
+
+    def new_context(self, data_docs_sites: dict | None = None):
+        """An in-memory GX context: no progress bars, no analytics, no temporary Data Docs site."""
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False),
+            analytics_enabled=False,
+            data_docs_sites=data_docs_sites or {},
+        )
+        return self.gx.get_context(mode="ephemeral", project_config=config)
 
     def suite(self, name: str, frameworks: frozenset[str], only: tuple[int, ...] | None = None):
         """The GX suite for a frame, value sets cut to `frameworks`; `only` keeps those expectations."""
@@ -601,14 +594,12 @@ def data_docs_index(config: RunConfig, run_id: str) -> Path | None:
 
     site_dir = config.validation_dir / run_id
     with g.lock:
-        context = g.gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = g.context.variables.progress_bars
-        context.add_data_docs_site("yotbench", {
+        context = g.new_context({"yotbench": {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        }})
         for path in files:
             payload = json.loads(path.read_text(encoding="utf-8"))
             for frame, result_json in payload["results"].items():
@@ -628,14 +619,12 @@ def data_docs_index(config: RunConfig, run_id: str) -> Path | None:
 
 def validate_submissions(raws: list[RawSubmission], *, config: RunConfig,
                          run_id: str) -> dict[str, tuple[list[Problem], list[Problem]]]:
-    """Check submissions that read cleanly in one GX run per suite; submission name -> (errors, warnings)."""
+    """Check submissions that read cleanly, in one GX run per suite; submission name -> (errors, warnings)."""
     ready = [r for r in raws if not r.problems and all(t in r.tables for t in ("inspection", "cases", "answers"))]
     out: dict[str, tuple[list[Problem], list[Problem]]] = {r.submission.name: ([], []) for r in raws}
     if not ready:
         return out
-    frames = stack([build_frames(raw, config) for raw in ready])
-    for name, frame in frames.frames.items():
-        frame.insert(0, "_id", np.arange(len(frame)))
+    frames = build_frames(ready, config)
     results = gate().validate(frames)
     for name, result in results.items():
         for submission, severity, problem in _problems(name, frames.frames[name], result["complete"], frames):
@@ -647,6 +636,75 @@ def validate_submissions(raws: list[RawSubmission], *, config: RunConfig,
             for name, (errors, warnings) in out.items()}
 
 
+def _verdict_path(config: RunConfig, run_id: str, name: str) -> Path:
+    return config.validation_dir / run_id / "verdicts" / f"{_SAFE_NAME.sub('-', name)}.json"
+
+
+def _save_verdict(config: RunConfig, run_id: str, raw: RawSubmission, errors: list[Problem],
+                  warnings: list[Problem]) -> None:
+    payload = {
+        "submission": raw.submission.name,
+        "content_hash": raw.submission.content_hash,
+        "errors": [p.as_dict() for p in errors],
+        "warnings": [p.as_dict() for p in warnings],
+    }
+    with atomic_file(_verdict_path(config, run_id, raw.submission.name)) as tmp:
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+
+
+def _saved_verdict(config: RunConfig, run_id: str, raw: RawSubmission) -> tuple[list[Problem], list[Problem]] | None:
+    path = _verdict_path(config, run_id, raw.submission.name)
+    if not path.exists():
+        return None
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    if payload["submission"] != raw.submission.name or payload["content_hash"] != raw.submission.content_hash:
+        return None
+    return [Problem(**p) for p in payload["errors"]], [Problem(**p) for p in payload["warnings"]]
+
+
+def prevalidate(subs: list[Submission], *, config: RunConfig, run_id: str,
+                batch_rows: int = BATCH_ROWS) -> dict[str, int]:
+    """Validate a run's submissions ahead of landing, many per GX run, saving each one's verdict.
+
+    GX's cost is mostly per expectation per run, so checking the drop in batches of up to
+    `batch_rows` answer rows costs a small fraction of checking each submission alone;
+    validate_submission then returns the saved verdict for the same run and content.
+    Submissions that fail to read are left to the landing step, which reports them.
+    """
+    counts = {"validated": 0, "batches": 0, "rejected": 0}
+    batch: list[RawSubmission] = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal batch, rows
+        verdicts = validate_submissions(batch, config=config, run_id=run_id)
+        for raw in batch:
+            errors, warnings = verdicts[raw.submission.name]
+            _save_verdict(config, run_id, raw, errors, warnings)
+            counts["rejected"] += bool(errors)
+        counts["validated"] += len(batch)
+        counts["batches"] += 1
+        batch, rows = [], 0
+
+    for sub in subs:
+        raw = read_submission(sub)
+        if raw.problems or not all(t in raw.tables for t in ("inspection", "cases", "answers")):
+            continue
+        batch.append(raw)
+        rows += len(raw.tables["answers"])
+        if rows >= batch_rows:
+            flush()
+    if batch:
+        flush()
+    return counts
+
+
 def validate_submission(raw: RawSubmission, *, config: RunConfig, run_id: str) -> tuple[list[Problem], list[Problem]]:
-    """Check one submission that read cleanly against every suite; returns (errors, warnings)."""
+    """Check one submission that read cleanly against every suite; returns (errors, warnings).
+
+    If `prevalidate` already checked this content in this run, its saved verdict is returned.
+    """
+    saved = _saved_verdict(config, run_id, raw)
+    if saved is not None:
+        return saved
     return validate_submissions([raw], config=config, run_id=run_id)[raw.submission.name]
