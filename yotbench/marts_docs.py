@@ -109,6 +109,25 @@ in the view).
 """
 
 
+MAINTAINING = """\
+## Maintaining the models
+
+- A model is `sql/<layer>/<name>.sql` (one `SELECT`: import CTEs, named steps, `select * from
+  final`) plus `<name>.yml`: description, `materialized` (staging and intermediate: `view` or
+  `table`, always TEMP; marts: `table`, `table_macro` or `scalar_macro`), `grain`, `columns` (in
+  order, each described) and `invariants` (queries that must return no rows). The runner
+  (`yotbench.marts`) creates each object after the models it reads, checks that the built columns
+  equal the sidecar's, runs the grain check and every invariant, and fails the build on the first
+  violation (`MartInvariantFailed` names the model, the check and a failing row).
+- A table another step writes into the build before it is published (e.g. `marts.significance`)
+  gets a sidecar with `materialized: external` and no `.sql`; `publish_marts` checks it (columns,
+  grain, invariants that read `marts.*` only) before the swap.
+- After changing a sidecar, regenerate this file: `python -m yotbench.marts_docs`.
+- Build and publish from Python: `tmp = build_marts(config, run_id)`, optionally add tables with
+  `con = connect_build(tmp)`, then `publish_marts(tmp, config)` (or `discard_build(tmp)`).
+"""
+
+
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
@@ -169,6 +188,7 @@ def render() -> str:
     lines += ["", CASE_LEVEL]
     for model in case_level:
         lines += _section(model, "###")
+    lines += [MAINTAINING]
     return "\n".join(lines).rstrip() + "\n"
 
 
