@@ -157,12 +157,11 @@ def spread_chart(spread: pd.DataFrame) -> Chart | None:
     summary = spread.groupby("measure", sort=False)["value"].agg(["min", "max", "mean", "size"]).loc[measures]
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(measures) + 1.8))
-        for i, m in enumerate(measures):
-            y = len(measures) - 1 - i
-            values = spread.loc[spread["measure"] == m, "value"]
-            ax.hlines(y, summary.at[m, "min"], summary.at[m, "max"], color=OKABE_ITO[4], linewidth=2)
-            ax.scatter(values, [y] * len(values), s=14, color=OKABE_ITO[0], alpha=0.6, zorder=3)
-            ax.scatter([summary.at[m, "mean"]], [y], marker="|", s=300, color=OKABE_ITO[5], linewidths=3, zorder=4)
+        row = {m: len(measures) - 1 - i for i, m in enumerate(measures)}
+        ys = [row[m] for m in measures]
+        ax.hlines(ys, summary["min"], summary["max"], color=OKABE_ITO[4], linewidth=2)
+        ax.scatter(spread["value"], spread["measure"].map(row), s=14, color=OKABE_ITO[0], alpha=0.6, zorder=3)
+        ax.scatter(summary["mean"], ys, marker="|", s=300, color=OKABE_ITO[5], linewidths=3, zorder=4)
         ax.set_yticks(range(len(measures))[::-1], measures)
         ax.set_xlim(0, 100)
         ax.set_xlabel("% across inspections (dots: inspections; line: lowest to highest; tall mark: average)")

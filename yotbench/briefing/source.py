@@ -160,7 +160,9 @@ def frameworks_in_period(config: RunConfig, date_from: date, date_to: date) -> l
     try:
         rows = con.execute(
             "select distinct framework from marts.inspections where fieldwork_end between $date_from and $date_to "
-            "order by framework", {"date_from": date_from, "date_to": date_to}).fetchall()
+            "order by framework",
+            {"date_from": date_from, "date_to": date_to},
+        ).fetchall()
     finally:
         con.close()
     return [r[0] for r in rows]

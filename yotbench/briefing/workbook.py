@@ -10,7 +10,7 @@ Text never acts as a formula or a link: the workbook is written with XlsxWriter'
 `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off, and text that
 came from submissions is passed to gptables as a plain run of text so its
 markdown-link and note-reference parsing leaves it alone. ODS cells are typed
-(strings are string cells). CSV has no cell types, so in CSV a text cell starting
+(strings are string cells; the file is written as OpenDocument XML with no formulas). CSV has no cell types, so in CSV a text cell starting
 with = + - @ or a tab / carriage return is prefixed with an apostrophe (OWASP's advice
 for CSV injection).
 """
@@ -18,8 +18,10 @@ for CSV injection).
 from __future__ import annotations
 
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import gptables as gpt
 import openpyxl
@@ -115,14 +117,53 @@ def xlsx_grid(path: Path) -> dict[str, list[list[object]]]:
         book.close()
 
 
+def _ods_cell(value: object) -> str:
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    if isinstance(value, int | float):
+        return f'<table:table-cell office:value-type="float" office:value="{value!r}"><text:p>{value}</text:p></table:table-cell>'
+    text = escape(str(value))
+    paragraphs = "".join(f"<text:p>{line}</text:p>" for line in text.split("\n"))
+    return f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"'
+)
+
+
 def write_ods(path: Path, xlsx: Path) -> None:
-    """The same sheets and cells as the xlsx, as OpenDocument (strings stay string cells)."""
-    grid = xlsx_grid(xlsx)
-    with pd.ExcelWriter(path, engine="odf") as writer:
-        for sheet, rows in grid.items():
-            width = max((len(r) for r in rows), default=0)
-            frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-            frame.to_excel(writer, sheet_name=sheet, header=False, index=False)
+    """The same sheets and cells as the xlsx, as OpenDocument: strings are string cells, numbers float cells.
+
+    Written directly as OpenDocument XML (mimetype, manifest, content.xml): no formula is ever written.
+    """
+    sheets = []
+    for sheet, rows in xlsx_grid(xlsx).items():
+        body = "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
+        sheets.append(f'<table:table table:name="{escape(sheet, {chr(34): "&quot;"})}">{body}</table:table>')
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ODS_NAMESPACES}>'
+        f"<office:body><office:spreadsheet>{''.join(sheets)}</office:spreadsheet></office:body>"
+        "</office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        z.writestr("META-INF/manifest.xml", ODS_MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def csv_safe(value: object) -> object:
