@@ -1,21 +1,25 @@
-"""The nightly flow: land new submissions, then (when anything changed) publish.
+"""The nightly flow: land new submissions, then, when anything changed, rebuild and publish.
 
-Each task is a verb that calls the library. Retries are on I/O tasks only.
+Each task is a verb that calls the library. Retries are on I/O tasks only; the
+transforms (validation, marts, tests, briefing) do not retry. Publication is the
+last step: the marts file is swapped in whole, each briefing folder is swapped in
+whole, and the ledger marks the run published only after both are in place.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from yotbench import pipeline, validation
+from yotbench import briefing, marts, pipeline, validation
 from yotbench.config import RunConfig
 from yotbench.ingest import Submission
 from yotbench.ledger import Ledger
 from yotbench.lock import RunLock
-from yotbench.report import RunRecord
+from yotbench.report import Progress, RunRecord
 
 IO = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE, "persist_result": False}
 PURE = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -25,16 +29,6 @@ PURE = {"cache_policy": NO_CACHE, "persist_result": False}
 def plan_run(config: RunConfig, rules: str) -> pipeline.Plan:
     with Ledger(config.ledger_path) as ledger:
         return pipeline.make_plan(config, ledger, rules)
-
-
-@task(name="validate_submissions", **IO)
-def validate_submissions(subs: list[Submission], config: RunConfig, run_id: str) -> dict[str, int]:
-    return validation.prevalidate(subs, config=config, run_id=run_id)
-
-
-@task(name="write_validation_docs", **IO)
-def write_validation_docs(config: RunConfig, run_id: str):
-    return validation.data_docs_index(config, run_id)
 
 
 @task(name="land_submission", **IO)
@@ -47,17 +41,45 @@ def record_superseded(sub: Submission, live: Submission, config: RunConfig, run_
     return pipeline.record_superseded_in_drop(sub, live, config, run_id)
 
 
+@task(name="write_data_docs", **IO)
+def write_data_docs(config: RunConfig, run_id: str) -> Path | None:
+    return validation.data_docs_index(config, run_id)
+
+
+@task(name="build_marts", **PURE)
+def build_marts(config: RunConfig, run_id: str) -> Path:
+    return marts.build_marts(config, run_id)
+
+
+@task(name="test_gaps", **PURE)
+def test_gaps(tmp: Path, config: RunConfig) -> int:
+    return marts.add_significance(tmp, config)
+
+
+@task(name="publish_marts", **IO)
+def publish_marts(tmp: Path, config: RunConfig) -> Path:
+    return marts.publish_marts(tmp, config)
+
+
+@task(name="write_briefing", **PURE)
+def write_briefing(config: RunConfig, run_id: str) -> list[Path]:
+    paths = briefing.write_nightly_briefings(config, run_id)
+    briefing.publish_artifacts(paths)
+    return paths
+
+
 @flow(name="nightly", log_prints=False)
 def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
-    """Land what is new in DIR/raw and publish marts and briefings when anything changed."""
+    """Land what is new in DIR/raw; rebuild and publish marts and briefings when anything changed."""
     config = config or RunConfig()
     run_id = run_id or pipeline.new_run_id()
     logger = get_run_logger()
     record = RunRecord(run_id=run_id, config=config)
     with RunLock(config.lock_path, run_id) as lock, Ledger(config.ledger_path) as ledger:
         if lock.stale:
-            logger.warning("cleared the lock of run %s, which ended without releasing it", lock.stale.get("run_id"))
-            record.notes.append(f"previous run {lock.stale.get('run_id')} ended without releasing its lock")
+            logger.warning("run %s ended without releasing its lock; cleared", lock.stale.get("run_id"))
+            record.notes.append(f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared")
+        pipeline.clear_leftovers(config)
         ledger.start_run(run_id)
         try:
             rules = pipeline.rules_hash()
@@ -67,21 +89,39 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.stage("plan", started)
 
             started = time.perf_counter()
-            validate_submissions(plan.todo, config, run_id)
-            record.stage("validate", started)
-
-            started = time.perf_counter()
+            progress = Progress("landing", len(plan.todo))
             futures = [land_submission.submit(sub, config, run_id, rules) for sub in plan.todo]
-            extra = [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
-            for future in [*futures, *extra]:
+            futures += [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
+            for future in futures:
                 record.add(future.result())
+                progress.step()
+            progress.done()
             record.stage("land", started)
-            started = time.perf_counter()
-            docs = write_validation_docs(config, run_id)
-            record.stage("validation_docs", started)
-            if docs:
-                record.outputs["validation_docs"] = docs
-            logger.info("landed %d, rejected %d, skipped %d", record.count("landed"), record.count("rejected"), len(plan.unchanged))
+            if plan.todo:
+                record.outputs["validation"] = write_data_docs(config, run_id)
+
+            reason = pipeline.publish_reason(config, record, ledger)
+            if reason is None:
+                record.notes.append("nothing new or changed: marts and briefings left as published (use --rebuild to rebuild)")
+                record.outputs.update(pipeline.published_outputs(ledger))
+            else:
+                logger.info("publishing: %s", reason)
+                started = time.perf_counter()
+                tmp = build_marts(config, run_id)
+                record.stage("marts", started)
+                try:
+                    started = time.perf_counter()
+                    record.outputs["significance_rows"] = test_gaps(tmp, config)
+                    record.stage("gaps", started)
+                    record.outputs["marts"] = publish_marts(tmp, config)
+                except BaseException:
+                    marts.discard_build(tmp)
+                    raise
+                if config.briefing:
+                    started = time.perf_counter()
+                    record.outputs["briefings"] = [str(p) for p in write_briefing(config, run_id)]
+                    record.stage("briefing", started)
+                record.published = True
         except BaseException as exc:
             record.fail(exc)
             ledger.finish_run(run_id, "failed", record.as_dict())

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from yotbench.config import SQL_DIR, RunConfig
 from yotbench.errors import YotbenchError
+from yotbench.faults import checkpoint
 from yotbench.frameworks import Framework, load_frameworks
 from yotbench.landing import ARROW_SCHEMAS
 from yotbench.store import STORE_TABLES, current_files
@@ -622,6 +623,7 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
             open_case_level(con, config)
             register_run(con, run_id)
             create_models(con, ("marts",))
+            checkpoint("marts", config.data_dir)  # tables half-written: the crash tests stop here
             check_invariants(con)
             con.execute("checkpoint")
         finally:
@@ -656,6 +658,32 @@ def publish_marts(tmp: Path, config: RunConfig) -> Path:
     finally:
         os.close(fd)
     return target
+
+
+def add_significance(tmp: Path, config: RunConfig) -> int:
+    """Compute the significance tests from the build's case-level views into marts.significance."""
+    from yotbench.gaps import write_significance
+
+    con = connect_build(tmp)
+    try:
+        open_case_level(con, config)
+        rows = write_significance(con, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return rows
+
+
+def remove_stale_builds(config: RunConfig) -> int:
+    """Delete the temporary databases of builds that were killed before publishing."""
+    removed = 0
+    for path in config.marts_dir.glob(f".{config.marts_db.name}.*.tmp*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def discard_build(tmp: Path) -> None:

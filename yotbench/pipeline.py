@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,6 +131,16 @@ def _validate(raw: RawSubmission, config: RunConfig, run_id: str) -> tuple[list[
     return validate_submission(raw, config=config, run_id=run_id)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A text cell a spreadsheet would evaluate as a formula, prefixed with ' (numbers such as -3 are left alone)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not re.fullmatch(r"-?[0-9.]+", value):
+        return "'" + value
+    return value
+
+
 def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, run_id: str) -> Path:
     """Copy the submission unchanged, with errors.csv and README.txt, into quarantine."""
     sub = raw.submission
@@ -145,8 +157,9 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             writer = csv.DictWriter(handle, fieldnames=PROBLEM_FIELDS)
             writer.writeheader()
             for problem in problems:
-                writer.writerow(problem.as_dict())
-        rules = sorted({p.rule for p in problems})
+                writer.writerow({k: _inert(v) for k, v in problem.as_dict().items()})
+        counts = Counter(p.rule for p in problems)
+        rules = [f"{rule} ({n})" for rule, n in sorted(counts.items())]
         lines = [
             f"Submission {sub.name} was rejected by yotbench run {run_id}.",
             "",
@@ -154,7 +167,7 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             "in errors.csv (file, row, column, value, rule, message). Rows are spreadsheet rows:",
             "the header is row 1.",
             "",
-            f"Rules broken: {', '.join(rules)}.",
+            f"Rules broken (problems): {', '.join(rules)}. docs/validation.md explains each rule.",
             "",
             "First problems:",
             *[f"  - {p}" for p in problems[:10]],
@@ -162,6 +175,8 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             "To fix: correct the submission at its source and drop the corrected version into",
             "data/raw/ (under the same name to replace this one). The next run checks it again.",
             f"The files here are an unchanged copy of what was received (content hash {sub.content_hash[:12]}).",
+            "In errors.csv a value that a spreadsheet would run as a formula (starting =, +, -, @) is shown",
+            "with a leading ' so that opening the file is safe.",
         ]
         (tmp / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
@@ -245,3 +260,55 @@ def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, li
     outcomes = [process_submission(sub, config, run_id, rules) for sub in plan.todo]
     outcomes += [record_superseded_in_drop(old, live, config, run_id) for old, live in plan.superseded_in_drop]
     return plan, outcomes
+
+
+def clear_leftovers(config: RunConfig) -> int:
+    """Remove the temporary files of a killed run (never anything under raw/). Call under the run lock."""
+    from yotbench.atomic import remove_stale_temporaries
+    from yotbench.marts import remove_stale_builds
+
+    removed = remove_stale_builds(config)
+    for root in (config.parquet_dir, config.quarantine_dir, config.briefings_dir, config.validation_dir, config.tmp_dir):
+        removed += remove_stale_temporaries(root)
+    return removed
+
+
+def build_fingerprint(config: RunConfig) -> str:
+    """What the published outputs are a function of: the current store and the rules and SQL that shape it."""
+    from yotbench import __version__
+    from yotbench.config import SQL_DIR
+
+    digest = hashlib.sha256(__version__.encode())
+    with Ledger(config.ledger_path) as ledger:
+        for sub in ledger.current():
+            digest.update(f"{sub.inspection_id}\0{sub.content_hash}\0".encode())
+    digest.update(rules_hash().encode())
+    for path in sorted(SQL_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(SQL_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def publish_reason(config: RunConfig, record, ledger: Ledger) -> str | None:
+    """Why this run must rebuild and publish, or None when the published outputs are current."""
+    record.outputs["fingerprint"] = fingerprint = build_fingerprint(config)
+    if config.rebuild:
+        return "rebuild requested"
+    if not config.marts_db.exists():
+        return "no marts published yet"
+    last = ledger.last_published_run()
+    if last is None:
+        return "nothing published yet"
+    if last["summary"].get("outputs", {}).get("fingerprint") != fingerprint:
+        return "the store, the rules or the SQL changed since the last publication"
+    return None
+
+
+def published_outputs(ledger: Ledger) -> dict:
+    """Where the last publication's marts and briefings are, for a run that publishes nothing new."""
+    last = ledger.last_published_run()
+    if last is None:
+        return {}
+    outputs = last["summary"].get("outputs", {})
+    return {k: outputs[k] for k in ("marts", "briefings") if k in outputs}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -10,6 +12,7 @@ from datetime import UTC, datetime
 from yotbench.config import RunConfig
 
 SHOWN_ERRORS = 3
+HIDDEN_OUTPUTS = {"fingerprint", "significance_rows"}  # kept in the run record, not printed
 
 
 @dataclass
@@ -58,7 +61,7 @@ class RunRecord:
         outputs = {
             "parquet": str(config.parquet_dir),
             "ledger": str(config.ledger_path),
-            **{k: (str(v) if not isinstance(v, (list, dict)) else v) for k, v in self.outputs.items()},
+            **{k: (str(v) if not isinstance(v, (list, dict, int)) else v) for k, v in self.outputs.items() if v is not None},
         }
         if self.count("rejected"):
             outputs["quarantine"] = str(config.quarantine_dir / self.run_id)
@@ -94,6 +97,12 @@ def format_summary(summary: dict) -> str:
         f"  submissions: {c['seen']} seen, {c['landed']} landed, {c['skipped']} skipped (unchanged), "
         f"{c['rejected']} rejected" + (f", {c['superseded']} superseded in the drop" if c["superseded"] else ""),
     ]
+    notices = sum(len(s["notices"]) for s in summary["submissions"])
+    warnings = sum(s["warnings"] for s in summary["submissions"])
+    if notices or warnings:
+        normalised = sum(1 for s in summary["submissions"] if s["notices"])
+        lines.append(f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
+                     f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}")
     if c["awaiting_correction"]:
         lines.append(f"  awaiting correction (rejected earlier, unchanged): {', '.join(summary['awaiting'])}")
     for sub in summary["submissions"]:
@@ -111,6 +120,8 @@ def format_summary(summary: dict) -> str:
         lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary["stages"].items()))
     lines.append("  outputs:")
     for name, path in summary["outputs"].items():
+        if name in HIDDEN_OUTPUTS:
+            continue
         if isinstance(path, list):
             for item in path:
                 lines.append(f"    {name}: {item}")
@@ -121,3 +132,20 @@ def format_summary(summary: dict) -> str:
     if summary["error"]:
         lines.append(f"  FAILED: {summary['error']}")
     return "\n".join(lines)
+
+
+class Progress:
+    """A one-line counter on an interactive terminal; silent in CI, pipes and logs."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.count = label, total, 0
+        self.live = total > 1 and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def step(self) -> None:
+        self.count += 1
+        if self.live:
+            print(f"\r  {self.label} {self.count}/{self.total}", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.live:
+            print(file=sys.stderr, flush=True)
