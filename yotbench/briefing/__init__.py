@@ -25,6 +25,7 @@ from yotbench.briefing.tables import NOTES, Briefing, MartFrames, Table, build_b
 from yotbench.briefing.workbook import CoverText, write_csvs, write_ods, write_xlsx
 from yotbench.config import RunConfig
 from yotbench.frameworks import load_frameworks
+from yotbench.faults import checkpoint
 
 __all__ = [
     "MartFrames",
@@ -118,6 +119,7 @@ def write_briefing_from_frames(
         (tmp / "briefing.md").write_text(render_markdown(ctx), encoding="utf-8")
         write_xlsx(tmp / "tables.xlsx", tables, cover(briefing, ctx, lineage, tables), config.suppress_below)
         write_ods(tmp / "tables.ods", tmp / "tables.xlsx")
+        checkpoint("briefing", config.data_dir)  # folder half-written: the crash tests stop here
         write_csvs(tmp / "csv", tables)
         (tmp / "lineage.json").write_text(json.dumps(lineage, indent=2) + "\n", encoding="utf-8")
     return target
