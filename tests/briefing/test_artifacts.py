@@ -27,7 +27,8 @@ def test_headline_table_and_paths_are_published(prefect_harness, written):
             found = {}
             for key in ("briefing-headline", "briefing-paths"):
                 (artifact,) = await client.read_artifacts(
-                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1)
+                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1
+                )
                 found[key] = artifact
             return found
 

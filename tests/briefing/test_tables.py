@@ -149,7 +149,8 @@ def test_differences_table_hides_small_groups_and_small_counts_in_notes(briefing
     assert by_item.loc[("Gender", "3.1.1"), ["Pooled test", "Pooled adjusted p"]].tolist() == ["none", "[x]"]
     # The HTML shows the significant rows only; the spreadsheets have all five.
     assert len(table.frame) == 5
-    assert table.shown["Significant"].tolist() == ["Yes", "Yes", "Yes"]
+    assert table.shown["Item"].tolist() == ["desistance", "2.1.1", "2.1.2"]
+    assert "Note" not in table.shown.columns
 
 
 def test_mask_small_counts():
@@ -227,3 +228,31 @@ def test_every_table_has_no_missing_cells(briefing):
         assert not table.frame.isna().any().any(), table.name
         assert not (table.frame.map(lambda v: isinstance(v, str) and not v.strip())).any().any(), table.name
         assert isinstance(table.frame, pd.DataFrame)
+
+
+def test_a_test_across_several_groups_is_worded_as_a_difference_not_a_ranking(yos):
+    from yotbench.briefing.tables import finding_sentence
+
+    row = {
+        "characteristic": "ethnicity",
+        "scope": "area",
+        "item_id": "child_safety",
+        "level": None,
+        "groups_compared": "white vs black vs asian vs mixed vs other",
+        "test": "chi2",
+        "gap_pp": 14.2,
+        "higher_group": "asian",
+        "lower_group": "mixed",
+        "higher_pct": 74.0,
+        "lower_pct": 59.8,
+        "higher_n": 60,
+        "lower_n": 70,
+        "p_adjusted": 0.0004,
+        "p_stratified_adjusted": 0.02,
+        "below_min_gap": False,
+    }
+    assert finding_sentence(row, yos, 5, 5) == (
+        "Results differed significantly by ethnicity (five groups) on keeping the child safe: highest for cases of "
+        "Asian children, lowest for cases of children of mixed ethnicity, 14 points apart (74% against 60%); stratified by "
+        "inspection (adjusted p 0.020 within inspections, < 0.001 pooled)."
+    )

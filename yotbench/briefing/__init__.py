@@ -24,8 +24,8 @@ from yotbench.briefing.render import context, render_html, render_markdown
 from yotbench.briefing.tables import NOTES, Briefing, MartFrames, Table, build_briefing
 from yotbench.briefing.workbook import CoverText, write_csvs, write_ods, write_xlsx
 from yotbench.config import RunConfig
-from yotbench.frameworks import load_frameworks
 from yotbench.faults import checkpoint
+from yotbench.frameworks import load_frameworks
 
 __all__ = [
     "MartFrames",

@@ -64,7 +64,19 @@ GROUP_NOUNS = {
     "case_type": "{} cases",
     "disposal": "{} cases",
 }
-LOOKED_AFTER_NOUNS = {"yes": "looked-after children's cases", "no": "cases of children not looked after"}
+# Nouns that are not the group's label lower-cased (GOV.UK style capitalises Asian, Black and White).
+SPECIAL_NOUNS = {
+    ("looked_after", "yes"): "looked-after children's cases",
+    ("looked_after", "no"): "cases of children not looked after",
+    ("ethnicity", "white"): "cases of White children",
+    ("ethnicity", "black"): "cases of Black children",
+    ("ethnicity", "asian"): "cases of Asian children",
+    ("ethnicity", "mixed"): "cases of children of mixed ethnicity",
+    ("ethnicity", "other"): "cases of children of other ethnic groups",
+    ("ethnic_group", "white"): "cases of White children",
+    ("ethnic_group", "minority_ethnic"): "cases of minority ethnic children",
+    ("gender", "other"): "cases of children of another gender",
+}
 # Groups nested in another characteristic's groups: their counts add up to the outer group.
 # The 'other' disposal is counted with court disposals (see docs/briefing.md).
 NESTING = {
@@ -194,8 +206,8 @@ def _label(characteristic: str, value: str) -> str:
 
 
 def _noun(characteristic: str, value: str) -> str:
-    if characteristic == "looked_after" and value in LOOKED_AFTER_NOUNS:
-        return LOOKED_AFTER_NOUNS[value]
+    if (characteristic, value) in SPECIAL_NOUNS:
+        return SPECIAL_NOUNS[(characteristic, value)]
     word = _label(characteristic, value)
     word = word if characteristic == "age_band" else word.lower()
     return GROUP_NOUNS.get(characteristic, "{} cases").format(word)
@@ -497,9 +509,16 @@ def finding_sentence(row, framework: Framework, min_gap_pp: float, threshold: in
     c = row["characteristic"]
     higher = _noun(c, row["higher_group"])
     lower = _noun(c, row["lower_group"])
-    subject = (
-        f"{higher[0].upper()}{higher[1:]} scored significantly higher than {lower} on {_item_words(row, framework)}"
-    )
+    groups = str(_value(row, "groups_compared", "")).split(" vs ")
+    if len(groups) > 2:  # a test across several groups says they differ, not that one pair does
+        subject = (
+            f"Results differed significantly by {BY_WORDS.get(c, c)} on {_item_words(row, framework)}: "
+            f"highest for {higher}, lowest for {lower}"
+        )
+    else:
+        subject = (
+            f"{higher[0].upper()}{higher[1:]} scored significantly higher than {lower} on {_item_words(row, framework)}"
+        )
     stratified = _value(row, "p_stratified_adjusted")
     method = "stratified by inspection" if stratified is not None else TEST_WORDS.get(row["test"], str(row["test"]))
     p_parts = [f"adjusted p {_p_words(stratified)} within inspections"] if stratified is not None else []
@@ -519,10 +538,23 @@ def finding_sentence(row, framework: Framework, min_gap_pp: float, threshold: in
     below = _value(row, "below_min_gap")
     below = gap < min_gap_pp if below is None else bool(below)
     small = f", a small difference (under {min_gap_pp:g} points)" if below else ""
-    return f"{subject}, {points}{figures}{small}; {method} ({', '.join(p_parts)})."
+    apart = " apart" if len(groups) > 2 else ""
+    return f"{subject}, {points}{apart}{figures}{small}; {method} ({', '.join(p_parts)})."
 
 
 SCOPE_ORDER = {"area": 0, "standard": 1, "question": 2}
+# The columns of the differences table the HTML and Markdown show (the spreadsheets have them all).
+HTML_DIFFERENCE_COLUMNS = [
+    "Characteristic",
+    "Scope",
+    "Item",
+    "Higher group",
+    "Higher %",
+    "Lower group",
+    "Lower %",
+    "Gap (points)",
+    "Stratified adjusted p",
+]
 
 
 def _sorted_significance(significance: pd.DataFrame) -> pd.DataFrame:
@@ -639,7 +671,7 @@ def significance_table(significance: pd.DataFrame, framework: Framework, thresho
         ["Every test run on the cases of the period, significant or not. The briefing lists the significant ones."],
         frame,
         ["significance", "suppression"],
-        html_frame=frame[frame["Significant"] == "Yes"].reset_index(drop=True),
+        html_frame=frame.loc[frame["Significant"] == "Yes", HTML_DIFFERENCE_COLUMNS].reset_index(drop=True),
     )
 
 
