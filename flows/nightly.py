@@ -2,8 +2,9 @@
 
 Each task is a verb that calls the library. Retries are on I/O tasks only; the
 transforms (validation, marts, tests, briefing) do not retry. Publication is the
-last step: the marts file is swapped in whole, each briefing folder is swapped in
-whole, and the ledger marks the run published only after both are in place.
+last step: the briefings are written from the finished but unpublished marts build
+into a staging folder; then the marts file is swapped in whole, each briefing folder
+is swapped in whole, and the ledger marks the run published only after all are in place.
 """
 
 from __future__ import annotations
@@ -62,8 +63,15 @@ def publish_marts(tmp: Path, config: RunConfig) -> Path:
 
 
 @task(name="write_briefing", **PURE)
-def write_briefing(config: RunConfig, run_id: str) -> list[Path]:
-    paths = briefing.write_nightly_briefings(config, run_id)
+def write_briefing(config: RunConfig, run_id: str, build: Path) -> list[Path]:
+    """Write the briefings from the unpublished build into a staging folder."""
+    staging = config.tmp_dir / f".briefings-{run_id}.tmp"
+    return briefing.write_nightly_briefings(config, run_id, db=build, root=staging)
+
+
+@task(name="publish_briefings", **IO)
+def publish_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
+    paths = briefing.install_briefings(staged, config)
     briefing.publish_artifacts(paths)
     return paths
 
@@ -113,14 +121,15 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                     started = time.perf_counter()
                     record.outputs["significance_rows"] = test_gaps(tmp, config)
                     record.stage("gaps", started)
+                    started = time.perf_counter()
+                    staged = write_briefing(config, run_id, tmp) if config.briefing else []
+                    record.stage("briefing", started)
+                    # Publish last, marts then briefings: until here nothing visible has changed.
                     record.outputs["marts"] = publish_marts(tmp, config)
                 except BaseException:
                     marts.discard_build(tmp)
                     raise
-                if config.briefing:
-                    started = time.perf_counter()
-                    record.outputs["briefings"] = [str(p) for p in write_briefing(config, run_id)]
-                    record.stage("briefing", started)
+                record.outputs["briefings"] = [str(p) for p in publish_briefings(staged, config)]
                 record.published = True
         except BaseException as exc:
             record.fail(exc)

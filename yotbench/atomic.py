@@ -59,6 +59,18 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def swap_in(ready: Path, target: Path) -> Path:
+    """Move a finished directory into place as `target`, replacing any older one whole."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
+    if target.exists():
+        os.rename(target, old)
+    os.rename(ready, target)
+    _fsync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def remove_stale_temporaries(root: Path) -> int:
     """Delete `.name.xxxx.tmp` / `.old` leftovers of an interrupted run under root."""
     removed = 0

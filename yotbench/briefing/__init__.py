@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from yotbench.atomic import atomic_dir
+from yotbench.atomic import atomic_dir, swap_in
 from yotbench.briefing.lineage import collect
 from yotbench.briefing.render import context, render_html, render_markdown
 from yotbench.briefing.tables import NOTES, Briefing, MartFrames, Table, build_briefing
@@ -34,11 +34,12 @@ __all__ = [
     "write_briefing",
     "write_briefing_from_frames",
     "write_nightly_briefings",
+    "install_briefings",
 ]
 
 
-def briefing_dir(config: RunConfig, framework: str, date_from: date, date_to: date) -> Path:
-    return config.briefings_dir / f"{framework}_{date_from.isoformat()}_{date_to.isoformat()}"
+def briefing_dir(config: RunConfig, framework: str, date_from: date, date_to: date, root: Path | None = None) -> Path:
+    return (root or config.briefings_dir) / f"{framework}_{date_from.isoformat()}_{date_to.isoformat()}"
 
 
 def sources_table(lineage: dict) -> Table:
@@ -88,7 +89,7 @@ def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table]) -> 
 
 
 def write_briefing_from_frames(
-    frames: MartFrames, config: RunConfig, *, run_id: str, written_at: datetime | None = None
+    frames: MartFrames, config: RunConfig, *, run_id: str, written_at: datetime | None = None, root: Path | None = None
 ) -> Path:
     """Build every output of one briefing from mart-shaped frames and swap the folder in whole."""
     framework = load_frameworks()[frames.framework]
@@ -113,7 +114,7 @@ def write_briefing_from_frames(
     }
     tables = [*briefing.tables, sources_table(lineage)]
     ctx = context(briefing, lineage, tables)
-    target = briefing_dir(config, frames.framework, frames.date_from, frames.date_to)
+    target = briefing_dir(config, frames.framework, frames.date_from, frames.date_to, root)
     with atomic_dir(target) as tmp:
         (tmp / "briefing.html").write_text(render_html(ctx), encoding="utf-8")
         (tmp / "briefing.md").write_text(render_markdown(ctx), encoding="utf-8")
@@ -125,22 +126,40 @@ def write_briefing_from_frames(
     return target
 
 
-def write_briefing(config: RunConfig, *, framework: str, date_from: date, date_to: date, run_id: str) -> Path:
-    """Read the marts for one framework and period and write its briefing folder."""
+def write_briefing(
+    config: RunConfig, *, framework: str, date_from: date, date_to: date, run_id: str,
+    db: Path | None = None, root: Path | None = None,
+) -> Path:
+    """Read the marts (or the build `db`) for one framework and period and write its briefing folder under root."""
     from yotbench.briefing.source import read_marts
 
-    frames = read_marts(config, framework=framework, date_from=date_from, date_to=date_to)
-    return write_briefing_from_frames(frames, config, run_id=run_id)
+    frames = read_marts(config, framework=framework, date_from=date_from, date_to=date_to, db=db)
+    return write_briefing_from_frames(frames, config, run_id=run_id, root=root)
 
 
-def write_nightly_briefings(config: RunConfig, run_id: str) -> list[Path]:
-    """For each framework in the marts: the latest financial year with fieldwork, and the programme to date."""
+def write_nightly_briefings(
+    config: RunConfig, run_id: str, *, db: Path | None = None, root: Path | None = None
+) -> list[Path]:
+    """For each framework in the marts: the latest financial year with fieldwork, and the programme to date.
+
+    The nightly flow passes its unpublished build as `db` and a staging folder as `root`, and moves
+    the folders into DIR/briefings only when the marts are published (`install_briefings`).
+    """
     from yotbench.briefing.source import nightly_periods
 
     return [
-        write_briefing(config, framework=f, date_from=start, date_to=end, run_id=run_id)
-        for f, start, end in nightly_periods(config)
+        write_briefing(config, framework=f, date_from=start, date_to=end, run_id=run_id, db=db, root=root)
+        for f, start, end in nightly_periods(config, db)
     ]
+
+
+def install_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
+    """Move staged briefing folders into DIR/briefings, each replacing any older one whole."""
+    installed = [swap_in(folder, config.briefings_dir / folder.name) for folder in staged]
+    for staging in {folder.parent for folder in staged}:
+        if staging != config.briefings_dir and not any(staging.iterdir()):
+            staging.rmdir()
+    return installed
 
 
 def publish_artifacts(paths: list[Path]) -> None:

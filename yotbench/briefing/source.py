@@ -12,6 +12,7 @@ framework's whole programme only.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -72,12 +73,12 @@ QUERIES = {
 }
 
 
-def _connect_read_only(config: RunConfig) -> duckdb.DuckDBPyConnection:
-    if not config.marts_db.exists():
-        raise BriefingInputMissing(
-            f"no analyst database at {config.marts_db}: run `yotbench run` first to build the marts"
-        )
-    return duckdb.connect(str(config.marts_db), read_only=True)
+def _connect_read_only(config: RunConfig, db: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The published marts, or `db` (the nightly flow reads its own finished build before publishing it)."""
+    path = db or config.marts_db
+    if not path.exists():
+        raise BriefingInputMissing(f"no analyst database at {path}: run `yotbench run` first to build the marts")
+    return duckdb.connect(str(path), read_only=True)
 
 
 def period_significance(config: RunConfig, framework: str, date_from: date, date_to: date) -> pd.DataFrame:
@@ -107,12 +108,14 @@ def period_significance(config: RunConfig, framework: str, date_from: date, date
     return significance(answers, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
 
 
-def read_marts(config: RunConfig, *, framework: str, date_from: date, date_to: date) -> MartFrames:
+def read_marts(
+    config: RunConfig, *, framework: str, date_from: date, date_to: date, db: Path | None = None
+) -> MartFrames:
     """Everything one briefing reads from the marts (and the period's significance tests)."""
     if date_from > date_to:
         raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
     params = {"framework": framework, "date_from": date_from, "date_to": date_to}
-    con = _connect_read_only(config)
+    con = _connect_read_only(config, db)
     try:
         frames = {name: con.execute(sql, params).df() for name, sql in QUERIES.items()}
     except duckdb.CatalogException as exc:
@@ -134,9 +137,9 @@ def read_marts(config: RunConfig, *, framework: str, date_from: date, date_to: d
     )
 
 
-def nightly_periods(config: RunConfig) -> list[tuple[str, date, date]]:
+def nightly_periods(config: RunConfig, db: Path | None = None) -> list[tuple[str, date, date]]:
     """(framework, from, to) for the latest financial year of each framework and its programme to date."""
-    con = _connect_read_only(config)
+    con = _connect_read_only(config, db)
     try:
         rows = con.execute("""
             with ranked as (
