@@ -15,6 +15,7 @@ characteristic, and a finding flagged `significant` only when both tests agree.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -155,10 +156,7 @@ def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: floa
         raise GapsInputError(f"answers lack column(s) {', '.join(missing)}; int_answers_enriched has them all")
     rows = []
     for framework, frame in answers.groupby("framework", sort=True):
-        period = (
-            pd.to_datetime(frame["fieldwork_start"]).min().date(),
-            pd.to_datetime(frame["fieldwork_end"]).max().date(),
-        )
+        period = (_day(frame["fieldwork_start"].min()), _day(frame["fieldwork_end"].max()))
         units = list(_units(frame, [c.column for c in wanted]))
         for comparison in wanted:
             for unit in units:
@@ -234,6 +232,10 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
             )
 
 
+def _day(value) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
 def _text(value) -> str | None:
     return None if pd.isna(value) else str(value)
 
@@ -266,8 +268,7 @@ def _compare(unit: _Unit, comparison: Comparison) -> dict:
     if left_out:
         notes.append("left out: " + ", ".join(f"{n} {v}" for v, n in left_out))
 
-    code = {v: i for i, v in enumerate(groups)}
-    g_all = np.array([code.get(v, -1) for v in labels], dtype=int)
+    g_all = pd.Index(groups, dtype=object).get_indexer(labels)
     kept = g_all >= 0
     x, g, s = unit.x[kept], g_all[kept], unit.stratum[kept]
     k = len(groups)
