@@ -67,3 +67,16 @@ def test_rebuilding_replaces_the_table_and_uses_the_settings(con):
     count = write_significance(con, alpha=1e-12)
     assert count == con.execute("select count(*) from marts.significance").fetchall()[0][0]
     assert con.execute("select count(*) from marts.significance where significant").fetchall()[0][0] == 0
+
+
+def test_the_table_passes_its_sidecar_checks_at_publish(con):
+    from yotbench import marts
+
+    sidecar = next(m for m in marts.load_models() if m.name == "significance").sidecar
+    assert (sidecar.materialized, list(sidecar.columns)) == ("external", list(COLUMNS))
+    write_significance(con)
+    # columns in order, the grain, and the five invariants of sql/marts/significance.yml
+    assert marts.check_invariants(con, ("marts",), external_only=True) == 7
+    con.execute("update marts.significance set significant = true where test = 'none'")
+    with pytest.raises(marts.MartInvariantFailed, match="no_test_no_p_value"):
+        marts.check_invariants(con, ("marts",), external_only=True)
