@@ -32,6 +32,12 @@ def plan_run(config: RunConfig, rules: str) -> pipeline.Plan:
         return pipeline.make_plan(config, ledger, rules)
 
 
+@task(name="validate_submissions", **PURE)
+def validate_submissions(subs: list[Submission], config: RunConfig, run_id: str) -> dict[str, int]:
+    """Check the drop in batches ahead of landing (one GX run per suite per batch)."""
+    return validation.prevalidate(subs, config=config, run_id=run_id)
+
+
 @task(name="land_submission", **IO)
 def land_submission(sub: Submission, config: RunConfig, run_id: str, rules: str) -> pipeline.Outcome:
     return pipeline.process_submission(sub, config, run_id, rules)
@@ -95,6 +101,11 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             plan = plan_run(config, rules)
             record.plan(plan)
             record.stage("plan", started)
+
+            started = time.perf_counter()
+            if plan.todo:
+                validate_submissions(plan.todo, config, run_id)
+            record.stage("validate", started)
 
             started = time.perf_counter()
             progress = Progress("landing", len(plan.todo))
