@@ -215,9 +215,9 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
         scored = key[key[column].notna()]
         if scored.empty:
             continue
-        first = {c: "first" for c in ["_stratum", *label_columns]}
-        cases = scored.groupby([column, "case_key"], sort=False).agg(
-            _score=("_yes", "mean"), **{c: (c, how) for c, how in first.items()}
+        # case_key is a surrogate within its inspection: a case is (inspection, case_key)
+        cases = scored.groupby([column, "_stratum", "case_key"], sort=False).agg(
+            _score=("_yes", "mean"), **{c: (c, "first") for c in label_columns}
         )
         for item, group in sorted(cases.groupby(level=0, sort=False), key=lambda kv: _natural(kv[0])):
             yield _Unit(
@@ -227,7 +227,7 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
                 str(item) if scope == "standard" else None,
                 str(item) if scope == "area" else None,
                 group["_score"].to_numpy(),
-                group["_stratum"].to_numpy(),
+                group.index.get_level_values("_stratum").to_numpy(),
                 {c: group[c].to_numpy() for c in label_columns},
             )
 

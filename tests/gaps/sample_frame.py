@@ -38,7 +38,7 @@ def enriched_sample(framework_id: str = "yos-2018", seed: int = DEFAULT_SEED) ->
         tables = generate_inspection(framework, index, seed)
         inspection = tables["inspection"]
         cases = tables["cases"].assign(age=lambda c: c["age"].astype(int))
-        cases["case_key"] = inspection["inspection_id"].iloc[0] + "-" + pd.Series(range(len(cases))).astype(str)
+        cases["case_key"] = np.arange(1, len(cases) + 1)  # a surrogate within the inspection, as in the marts
         cases["ethnic_group"] = ethnic_group(cases["ethnicity"])
         cases["age_band"] = age_band(cases["age"])
         rows = (

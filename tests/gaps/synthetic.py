@@ -53,7 +53,8 @@ def programme(
     people = pd.DataFrame(
         {
             "inspection_id": [f"ins-{i + 1:03d}" for i in inspection],
-            "case_key": [f"case-{c + 1:05d}" for c in range(cases)],
+            # a surrogate within the inspection, as in the marts
+            "case_key": np.arange(cases) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1,
             "gender": _draw(rng, SHARES["gender"], cases),
             "ethnicity": _draw(rng, SHARES["ethnicity"], cases),
             "looked_after": _draw(rng, SHARES["looked_after"], cases),

@@ -231,3 +231,11 @@ def test_empty_answers_give_an_empty_table_with_the_columns():
     result = significance(one_question({}).reindex(columns=one_question({("i", "male"): (1, 0)}).columns))
     assert result.empty
     assert list(result.columns) == list(COLUMNS)
+
+
+def test_case_scores_keep_cases_of_different_inspections_apart():
+    # case_key is a surrogate within an inspection: case 0 of ins-1 is not case 0 of ins-2
+    first = per_case([("female", {"2.1.1": "yes"})] * 5 + [("male", {"2.1.1": "no"})] * 5, inspection="ins-1")
+    second = per_case([("female", {"2.1.1": "no"})] * 5 + [("male", {"2.1.1": "yes"})] * 5, inspection="ins-2")
+    got = row(significance(pd.concat([first, second], ignore_index=True)), "gender", "standard", "2.1")
+    assert (got["n_cases"], got["higher_pct"], got["lower_pct"], got["n_strata"]) == (20, 50.0, 50.0, 2)
