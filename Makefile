@@ -37,6 +37,9 @@ format: $(STAMP) ## format Python with ruff
 	$(BIN)/ruff format yotbench flows tests bench
 	$(BIN)/ruff check --fix yotbench flows tests bench
 
+bench: $(STAMP) ## benchmark at scale 1, then 100 (one scale: make bench SCALE=1000); writes bench/results.json
+	@for scale in $(or $(SCALE),1 100); do $(BIN)/yotbench bench --scale $$scale $(BENCH_ARGS) || exit 1; done
+
 serve: $(STAMP) ## start a local Prefect server (UI http://127.0.0.1:4200) and serve the nightly schedule
 	@export PREFECT_API_URL=http://127.0.0.1:4200/api PREFECT_SERVER_ANALYTICS_ENABLED=false; \
 	if ! $(BIN)/python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:4200/api/health', timeout=2)" 2>/dev/null; then \

@@ -127,6 +127,31 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Generate (or reuse) the programme at --scale, time every stage, write bench/results.json, print a table."""
+    from yotbench.bench import CACHE_DIR, BenchOptions, format_table, run_bench
+
+    # The benchmark's Prefect state (an ephemeral server's database) stays beside its cached data.
+    os.environ.setdefault("PREFECT_HOME", str(CACHE_DIR / "prefect-home"))
+    _quiet_prefect()
+    options = BenchOptions(scale=args.scale, workers=args.workers, task_runner=args.task_runner,
+                           speedup=args.speedup, keep=args.keep, briefing=not args.no_briefing)
+    results = run_bench(options)
+    print(format_table(results))
+    print(f"results: {results['results_path']}" + (f"; data kept in {results['kept']}" if "kept" in results else ""))
+    return EXIT_OK
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yotbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"yotbench {__version__}")
@@ -170,6 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_date, help="last day (YYYY-MM-DD)")
     brief.add_argument("--framework", help="framework id (default: every framework with inspections in the period)")
     brief.set_defaults(func=cmd_brief)
+
+    bench = sub.add_parser("bench", help="benchmark every stage on a programme N times the sample (bench/results.json)")
+    bench.add_argument("--scale", type=_scale, default=1,
+                       help="multiple of the embedded sample: 1 ~ 72k answer rows, 100 ~ 7M (default 1)")
+    bench.add_argument("--workers", type=int, default=2, help="submissions landed in parallel (default 2)")
+    bench.add_argument("--task-runner", choices=["threads", "dask"], default="threads",
+                       help="Prefect task runner for landing (default threads)")
+    bench.add_argument("--speedup", action="store_true",
+                       help="also land from empty with 1 worker, N threads and N Dask processes")
+    bench.add_argument("--no-briefing", action="store_true", help="leave the briefings out of the nightly runs")
+    bench.add_argument("--keep", action="store_true", help="keep the landed store and marts in bench/cache/scale-N/run")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -297,17 +297,28 @@ def write_sample(raw_dir: Path, frameworks: list[str] | None = None, scale: int 
     unknown = [f for f in chosen if f not in available]
     if unknown:
         raise ValueError(f"unknown framework(s) {', '.join(unknown)}; known: {', '.join(available)}")
-    written = []
-    for framework_id in chosen:
-        framework = available[framework_id]
-        for index in range(SAMPLE_SIZES.get(framework_id, 50) * scale):
-            tables = generate_inspection(framework, index, seed)
-            inspection = tables["inspection"].iloc[0]
-            fmt = "xlsx" if xlsx_every and index % xlsx_every == xlsx_every - 1 else "csv"
-            name = f"{inspection['inspection_id']}_{inspection['provider'].split()[0].lower()}"
-            received = dt.date.fromisoformat(inspection["published"])
-            written.append(write_submission(tables, raw_dir, name, fmt, received))
-    return written
+    return [write_inspection(available[framework_id], index, raw_dir, seed, xlsx_every)
+            for framework_id in chosen for index in range(sample_size(framework_id, scale))]
 
 
-__all__ = ["PLANTED", "SampleSpec", "generate_inspection", "write_submission", "write_sample", "code_sets"]
+def sample_size(framework_id: str, scale: int = 1) -> int:
+    """How many inspections of a framework `write_sample` writes at `scale`."""
+    return SAMPLE_SIZES.get(framework_id, 50) * scale
+
+
+def write_inspection(framework: Framework, index: int, raw_dir: Path, seed: int = DEFAULT_SEED,
+                     xlsx_every: int = 5) -> Path:
+    """Generate inspection `index` and write it as `write_sample` does (every `xlsx_every`-th a workbook).
+
+    Each inspection depends only on (seed, framework, index), so callers may write them in any
+    order or in parallel processes and get the same files."""
+    tables = generate_inspection(framework, index, seed)
+    inspection = tables["inspection"].iloc[0]
+    fmt = "xlsx" if xlsx_every and index % xlsx_every == xlsx_every - 1 else "csv"
+    name = f"{inspection['inspection_id']}_{inspection['provider'].split()[0].lower()}"
+    received = dt.date.fromisoformat(inspection["published"])
+    return write_submission(tables, raw_dir, name, fmt, received)
+
+
+__all__ = ["PLANTED", "SampleSpec", "generate_inspection", "sample_size", "write_inspection", "write_submission",
+           "write_sample", "code_sets"]
