@@ -132,9 +132,11 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                     started = time.perf_counter()
                     record.outputs["significance_rows"] = test_gaps(tmp, config)
                     record.stage("gaps", started)
-                    started = time.perf_counter()
-                    staged = write_briefing(config, run_id, tmp) if config.briefing else []
-                    record.stage("briefing", started)
+                    staged = []
+                    if config.briefing:
+                        started = time.perf_counter()
+                        staged = write_briefing(config, run_id, tmp)
+                        record.stage("briefing", started)
                     # Publish last, marts then briefings: until here nothing visible has changed.
                     record.outputs["marts"] = publish_marts(tmp, config)
                 except BaseException:
