@@ -351,16 +351,13 @@ def _ratings_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
 
 
 FRAME_META = {
-    "cells": ("One row per distinct (submission, table, column, value): cell-by-cell record rules.",
-              ["_id", "_submission", "table", "column", "value"]),
-    "inspection": ("The inspection row, with parsed dates and its standing against the landed store.",
-                   ["_id", "_submission", "_row", "inspection_id"]),
-    "cases": ("One row per case, with its count of answers.", ["_id", "_submission", "_row", "case_ref"]),
-    "answers": ("One row per answer, with its case's codes (joined on case_ref) and framework keys.",
-                ["_id", "_submission", "_row", "case_ref", "question_id"]),
-    "coverage": ("One row per (case, framework question) with no answer row, and per framework standard "
-                 "with no judgement rating.", ["_id", "_submission", "_row", "case_ref", "question_id", "standard_id"]),
-    "ratings": ("One row per rating, with framework keys.", ["_id", "_submission", "_row", "standard_id", "kind"]),
+    "cells": "One row per distinct (submission, table, column, value): cell-by-cell record rules.",
+    "inspection": "The inspection row, with parsed dates and its standing against the landed store.",
+    "cases": "One row per case, with its count of answers.",
+    "answers": "One row per answer, with its case's codes (joined on case_ref) and framework keys.",
+    "coverage": "One row per (case, framework question) with no answer row, and per framework standard "
+                "with no judgement rating.",
+    "ratings": "One row per rating, with framework keys.",
 }
 
 
@@ -381,13 +378,12 @@ def build_suites(schemas: dict[str, RecordSchema] | None = None,
     }
     suites = {}
     for name in FRAMES:
-        description, index_columns = FRAME_META[name]
+        description = FRAME_META[name]
         suites[name] = {
             "name": f"yotbench.{name}",
             "meta": {
                 "frame": name,
                 "description": description,
-                "index_columns": index_columns,
                 "generated_from": "schemas/records/*.json and schemas/frameworks/*.yaml by yotbench/expectations.py; "
                                   "do not edit by hand",
                 "frameworks": sorted(frameworks),

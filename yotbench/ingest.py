@@ -30,9 +30,9 @@ from yotbench.records import TABLES, ColumnSpec, RecordSchema, load_record_schem
 ROW_COLUMN = "_row"  # spreadsheet row number of each record (header = row 1)
 IGNORED_ENTRIES = re.compile(r"^(\.|_|~\$|readme)", re.IGNORECASE)
 MAX_LISTED = 50  # ragged rows etc. listed per file before summarising
-# One inspection's files are well under 5 MB (125 cases x 116 questions is ~0.4 MB of answers); a
-# file 64 MB or larger is rejected before it is read, so one bad drop cannot exhaust memory.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# One inspection's files are well under 2 MB (125 cases x 116 questions is ~0.4 MB of answers); a
+# file of 16 MB or more is rejected before it is read, so one bad drop cannot exhaust memory or time.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import os
 import re
 import threading
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -63,7 +64,8 @@ from yotbench.records import TABLES, load_record_schemas
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 500_000  # answer rows per GX run when a drop is validated ahead of landing
-SAVED_UNEXPECTED = 200  # failing rows kept per expectation in saved results (errors.csv has them all)
+SAVED_UNEXPECTED = 200
+MAX_LISTED = 5_000  # problems listed per submission, file and rule; beyond that errors.csv gives the count  # failing rows kept per expectation in saved results (errors.csv has them all)
 CASE_CODES = ("case_type", "disposal", "gender", "ethnicity", "looked_after", "rosh", "safety_wellbeing")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -346,6 +348,7 @@ def build_frames(raws: list[RawSubmission], config: RunConfig) -> Frames:
     if "ratings" in tables:
         frames["ratings"] = _ratings(tables, frameworks)
     for frame in frames.values():
+        frame.index = pd.RangeIndex(len(frame))  # GX names failing rows by index label: the _id
         frame.insert(0, "_id", np.arange(len(frame)))
     sources = {(raw.submission.name, table): frame for raw in raws for table, frame in raw.tables.items()}
     return Frames(frames, sources, known)
@@ -412,7 +415,7 @@ class _Gate:
     def columns(self, name: str) -> list[str]:
         """The columns a frame's suite reads (and the index columns results name rows by)."""
         spec = self.suite_json[name]
-        names = list(spec["meta"]["index_columns"])
+        names = ["_id"]
         for expectation in spec["expectations"]:
             kwargs = expectation["kwargs"]
             for key in ("column", "column_A", "column_B"):
@@ -442,11 +445,9 @@ class _Gate:
                 failed = tuple(i for i, res in enumerate(first.results) if not res.success)
                 complete = []
                 if failed:
-                    validator.result_format = {
-                        "result_format": "COMPLETE",
-                        "unexpected_index_column_names": self.suite_json[name]["meta"]["index_columns"],
-                        "return_unexpected_index_query": False,
-                    }
+                    # no unexpected_index_column_names: GX looks those up cell by cell (~40 us a row);
+                    # the frame's index is _id, and GX returns index labels in one step
+                    validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
                     complete = list(validator.validate_expectation_suite(
                         self.suite(name, frames.frameworks, failed)).results)
                     for res in complete:
@@ -507,14 +508,41 @@ def _text(value) -> str:
     return str(value)
 
 
-def _duplicate_rows(frame: pd.DataFrame, columns: list[str], row: pd.Series) -> str:
-    same = (frame[columns] == row[columns]).all(axis=1)
-    return ", ".join(str(int(r)) for r in frame.loc[same, ROW_COLUMN])
+def _duplicate_rows(failing: pd.DataFrame, columns: list[str]) -> dict[tuple, str]:
+    """Key -> the rows sharing it, up to ten (every row of a duplicated key is itself a failing row)."""
+    out = {}
+    for key, rows in failing.groupby(columns, sort=False, dropna=False)[ROW_COLUMN]:
+        shown = ", ".join(str(int(r)) for r in rows.iloc[:10])
+        out[key if isinstance(key, tuple) else (key,)] = shown + (f" ... ({len(rows)} rows)" if len(rows) > 10 else "")
+    return out
 
 
-def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames) -> list[tuple[str, Problem]]:
-    """(severity, problem) for every failing row of a frame's failed expectations."""
-    out = []
+class _Listing:
+    """Problems found, at most MAX_LISTED per (submission, file, rule); the rest are counted."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str, Problem]] = []
+        self.listed: Counter = Counter()
+        self.more: Counter = Counter()
+
+    def add(self, submission: str, severity: str, problem: Problem) -> None:
+        key = (submission, severity, problem.file, problem.rule)
+        if self.listed[key] < MAX_LISTED:
+            self.listed[key] += 1
+            self.problems.append((submission, severity, problem))
+        else:
+            self.more[key] += 1
+
+    def done(self) -> list[tuple[str, str, Problem]]:
+        for (submission, severity, file, rule), n in self.more.items():
+            self.problems.append((submission, severity, Problem(
+                file, None, None, None, rule,
+                f"{n} more rows break {rule}; only the first {MAX_LISTED} are listed")))
+        return self.problems
+
+
+def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames, listing: _Listing) -> None:
+    """Add a Problem for every failing row of a frame's failed expectations."""
     flagged: dict[str, set[int]] = {}
     for res in complete:
         config = res.expectation_config
@@ -522,21 +550,24 @@ def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames) ->
         index_list = (res.result or {}).get("unexpected_index_list")
         if index_list is None:
             raise GateCrashed(f"{config.type} ({meta.get('rule')}) of suite {name} failed without naming its rows")
-        ids = [int(entry["_id"]) for entry in index_list]
+        ids = [int(i) for i in index_list]
         skip = set().union(*(flagged.get(rule, set()) for rule in meta.get("unless", [])))
         flagged.setdefault(meta["rule"], set()).update(ids)
+        failing = frame.loc[[i for i in ids if i not in skip]]
+        if failing.empty:
+            continue
         value_set = config.kwargs.get("value_set") or []
         severity = config.severity or "critical"
-        for row_id in ids:
-            if row_id in skip:
-                continue
-            row = frame.loc[row_id]
+        key_columns = config.kwargs.get("column_list")
+        duplicates = _duplicate_rows(failing, key_columns) if "{duplicate_rows}" in meta["message"] else {}
+        rank = failing.groupby([SUBMISSION, "_file"], sort=False).cumcount()
+        for _, row in failing[rank < MAX_LISTED].iterrows():
             fields = {k: _text(v) for k, v in row.items()}
             if "allowed_prefix" in meta:
                 prefix = meta["allowed_prefix"].format_map(fields)
                 fields["allowed"] = ", ".join(v[len(prefix):] for v in value_set if v.startswith(prefix))
-            if "{duplicate_rows}" in meta["message"]:
-                fields["duplicate_rows"] = _duplicate_rows(frame, config.kwargs["column_list"], row)
+            if duplicates:
+                fields["duplicate_rows"] = duplicates[tuple(row[c] for c in key_columns)]
             column = meta["column"].format_map(fields)
             value = meta["value"].format_map(fields) if "value" in meta else None
             message = meta["message"].format_map(fields)
@@ -546,9 +577,9 @@ def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames) ->
             else:
                 rows = [int(fields[ROW_COLUMN]) if fields[ROW_COLUMN] else None]
             for number in rows:
-                out.append((row[SUBMISSION], severity,
-                            Problem(row["_file"], number, column, value, meta["rule"], message)))
-    return out
+                listing.add(row[SUBMISSION], severity, Problem(row["_file"], number, column, value, meta["rule"], message))
+        for (submission, file), n in failing[rank >= MAX_LISTED].groupby([SUBMISSION, "_file"], sort=False).size().items():
+            listing.more[(submission, severity, file, meta["rule"])] += n
 
 
 def _sorted(raw: RawSubmission, problems: list[Problem]) -> list[Problem]:
@@ -626,9 +657,11 @@ def validate_submissions(raws: list[RawSubmission], *, config: RunConfig,
         return out
     frames = build_frames(ready, config)
     results = gate().validate(frames)
+    listing = _Listing()
     for name, result in results.items():
-        for submission, severity, problem in _problems(name, frames.frames[name], result["complete"], frames):
-            out[submission][0 if severity == "critical" else 1].append(problem)
+        _problems(name, frames.frames[name], result["complete"], frames, listing)
+    for submission, severity, problem in listing.done():
+        out[submission][0 if severity == "critical" else 1].append(problem)
     label = ready[0].submission.name if len(ready) == 1 else f"{len(ready)}-submissions-from-{ready[0].submission.name}"
     _save_results(config, run_id, label, results)
     by_name = {r.submission.name: r for r in raws}
