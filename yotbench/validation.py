@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import threading
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -374,9 +373,6 @@ class _Gate:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
 
-        # pandas warns on every regex with a group (the record schemas' patterns have them); the match is what is wanted
-        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression, and has match "
-                                "groups", category=UserWarning)
         self.gx = gx
         self.lock = threading.RLock()
         self.context = self.new_context()
