@@ -306,6 +306,13 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
               "answer", "{answer}", keyed_by_framework=True,
               description="na only where the framework allows it (key framework|question_id|case_type, plus "
                           "|column=value for each case column the question's relevance depends on)."),
+        _Rule("expect_column_values_to_be_in_set", {"column": "key_question_answer", "value_set": list(ANSWERED)},
+              "prompt_without_key_question",
+              "prompt {question_id} is answered {answer} for case {case_ref!r} but its key question {parent_id} is "
+              "{key_question_answer}: a prompt is answered yes or no only where its key question is", "answer",
+              "{answer}", unless=("question_unknown", "question_not_for_case_type"),
+              description="A prompt answered yes or no has its key question answered yes or no for the same case "
+                          "(key_question_answer: the key question's answer, or 'missing')."),
         _Rule("expect_column_values_to_be_in_set", {"column": "relevant_key", "value_set": sets["relevant"]},
               "answer_not_relevant",
               "question {question_id} applies only to cases with {relevant_when}; case {case_ref!r} has "

@@ -196,7 +196,8 @@ def _question_table() -> pd.DataFrame:
         for q in framework.questions():
             rule = rules.get(q.question_id)
             rows.append({
-                "framework": framework.id, "question_id": q.question_id, "standard_id": q.standard_id,
+                "framework": framework.id, "question_id": q.question_id, "parent_id": q.parent_id,
+                "standard_id": q.standard_id,
                 "case_types": tuple(q.case_types), "standard_case_types": ", ".join(q.case_types),
                 "relevance_columns": ",".join(rule) if rule else "",
                 "relevant_when": " and ".join(f"{c} {'/'.join(v)}" for c, v in rule.items()) if rule else None,
@@ -263,6 +264,13 @@ def _answers(tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame
     answers["question_key"] = _join(answers["framework"], answers["question_id"])
     answers["applies_key"] = _join(answers["framework"], answers["standard_id"], answers["case_type"]).where(
         _valid(answers, ["case_type"]), None)
+    key_questions = answers.loc[answers["case_ref"].notna() & answers["question_id"].notna(),
+                                [SUBMISSION, "case_ref", "question_id", "answer"]] \
+        .drop_duplicates([SUBMISSION, "case_ref", "question_id"]) \
+        .rename(columns={"question_id": "parent_id", "answer": "key_question_answer"})
+    answers = answers.merge(key_questions, on=[SUBMISSION, "case_ref", "parent_id"], how="left")
+    answered_prompt = answers["parent_id"].notna() & answers["answer"].isin(ANSWERED)
+    answers["key_question_answer"] = answers["key_question_answer"].fillna("missing").where(answered_prompt, None)
     context, words = _context(answers)
     answers["na_key"] = context.where(answers["answer"] == NOT_APPLICABLE, None)
     has_rule = answers["relevance_columns"].fillna("") != ""

@@ -52,14 +52,16 @@ def base_answers() -> list[dict]:
     framework = load_frameworks()["yos-2018"]
     rows = []
     for case in CASES:
+        key_answer = {}
         for i, q in enumerate(q for q in framework.questions() if case["case_type"] in q.case_types):
             relevant = not (q.question_id.startswith("3.4.2") and case["disposal"] != "youth_conditional_caution")
-            if not relevant:
+            if not relevant or key_answer.get(q.parent_id) == "na":  # a prompt of a key question answered na is na
                 answer = "na"
             elif q.na_allowed and i % 3 == 0:
                 answer = "na"
             else:
                 answer = "no" if i % 4 == 3 else "yes"
+            key_answer[q.question_id] = answer
             rows.append({"case_ref": case["case_ref"], "question_id": q.question_id, "answer": answer})
     return rows
 
@@ -170,7 +172,7 @@ def fixtures() -> dict[str, dict]:
     variant("cases_fail_case_all_na", all_na)
 
     def missing_answer(t):
-        del t["answers"][answer_index(t, "C002", "2.2.1")]
+        del t["answers"][answer_index(t, "C002", "2.1.1.a")]
     variant("cases_fail_answer_missing", missing_answer)
 
     # answers
@@ -182,7 +184,9 @@ def fixtures() -> dict[str, dict]:
     def wrong_case_type(t):
         t["answers"].insert(answer_index(t, "C002", "2.1.1"), {"case_ref": "C001", "question_id": "3.1.1", "answer": "yes"})
     variant("answers_fail_question_not_for_case_type", wrong_case_type)
-    variant("answers_fail_na_not_allowed", lambda t: t["answers"][answer_index(t, "C001", "2.3.1")].update(answer="na"))
+    variant("answers_fail_na_not_allowed", lambda t: t["answers"][answer_index(t, "C001", "2.1.1.a")].update(answer="na"))
+    variant("answers_fail_prompt_without_key_question",
+            lambda t: t["answers"][answer_index(t, "C001", "2.2.2")].update(answer="na"))
     variant("answers_fail_answer_not_relevant",
             lambda t: t["answers"][answer_index(t, "C004", "3.4.2")].update(answer="yes"))
 

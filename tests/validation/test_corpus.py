@@ -65,7 +65,9 @@ FAILING = {
     "answers_fail_reference_unknown": [("answers.csv", 234, "case_ref", "reference_unknown")],
     "answers_fail_question_unknown": [("answers.csv", 6, "question_id", "question_unknown")],
     "answers_fail_question_not_for_case_type": [("answers.csv", 65, "question_id", "question_not_for_case_type")],
-    "answers_fail_na_not_allowed": [("answers.csv", 36, "answer", "na_not_allowed")],
+    "answers_fail_na_not_allowed": [("answers.csv", 3, "answer", "na_not_allowed")],
+    "answers_fail_prompt_without_key_question": [("answers.csv", 27, "answer", "prompt_without_key_question"),
+                                                 ("answers.csv", 28, "answer", "prompt_without_key_question")],
     "answers_fail_answer_not_relevant": [("answers.csv", 231, "answer", "answer_not_relevant")],
     # coverage suite
     "cases_fail_answer_missing": [("cases.csv", 3, "question_id", "answer_missing")],
@@ -141,7 +143,10 @@ def test_messages_name_the_rule_and_the_allowed_values(verdicts):
         "question 3.4.2 applies only to cases with disposal youth_conditional_caution; case 'C004' has disposal "
         "youth_caution, so the answer must be na")
     assert errors["cases_fail_answer_missing"].message == (
-        "case 'C002' (court) has no answer to question 2.2.1, which must be answered for every case it applies to")
+        "case 'C002' (court) has no answer to question 2.1.1.a, which must be answered for every case it applies to")
+    assert errors["answers_fail_prompt_without_key_question"].message == (
+        "prompt 2.2.2.b is answered yes for case 'C001' but its key question 2.2.2 is na: a prompt is answered yes "
+        "or no only where its key question is")
     assert errors["answers_fail_key_duplicated"].message == (
         "(case_ref, question_id) = (C001, 2.1.1.b) appears on more than one row: rows 4, 12")
     assert errors["ratings_fail_rating_judgement_not_judged"].message == (

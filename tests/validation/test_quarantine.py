@@ -1,0 +1,85 @@
+"""What happens to a submission after the gate, through pipeline.process_submission (no Prefect)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import copy_submission
+from yotbench.config import RunConfig
+from yotbench.ingest import discover
+from yotbench.ledger import Ledger
+from yotbench.pipeline import process_submission, rules_hash
+
+CORPUS = Path(__file__).parents[1] / "fixtures" / "submissions"
+
+
+def _digest(path: Path) -> dict[str, str]:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _process(config: RunConfig, name: str, run_id: str = "r1"):
+    config.raw_dir.mkdir(parents=True, exist_ok=True)
+    copy_submission(CORPUS / name, config.raw_dir)
+    sub = next(s for s in discover(config.raw_dir) if s.name == name)
+    return process_submission(sub, config, run_id, rules_hash())
+
+
+def test_a_rejected_submission_is_quarantined_whole_with_every_problem(tmp_path):
+    config = RunConfig(data_dir=tmp_path)
+    outcome = _process(config, "cases_fail_case_all_na")
+
+    assert outcome.status == "rejected"
+    target = config.quarantine_dir / "r1" / "cases_fail_case_all_na"
+    assert outcome.quarantine_path == "quarantine/r1/cases_fail_case_all_na"
+    copied = {k: v for k, v in _digest(target).items() if k not in ("errors.csv", "README.txt")}
+    assert copied == _digest(CORPUS / "cases_fail_case_all_na")
+    with (target / "errors.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 27 == len(outcome.problems)
+    assert list(rows[0]) == ["file", "row", "column", "value", "rule", "message"]
+    assert (rows[0]["file"], rows[0]["row"], rows[0]["rule"]) == ("cases_fail_case_all_na/cases.csv", "5", "case_all_na")
+    readme = (target / "README.txt").read_text()
+    assert "Rules broken (problems): case_all_na (1), na_not_allowed (26)." in readme
+    assert not (config.parquet_dir).exists()
+    with Ledger(config.ledger_path) as ledger:
+        (record,) = ledger.history()
+        assert (record.status, record.error_count) == ("rejected", 27)
+        assert ledger.table_counts(record.id) == {
+            "inspections": (1, 0, 1), "cases": (4, 0, 4), "answers": (232, 0, 232), "ratings": (5, 0, 5)}
+
+
+def test_a_formula_in_errors_csv_is_made_inert(tmp_path):
+    config = RunConfig(data_dir=tmp_path)
+    outcome = _process(config, "inspection_fail_text_formula")
+    with (config.data_dir / outcome.quarantine_path / "errors.csv").open(newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["value"] == "'=HYPERLINK(\"http://example.org\",\"Ashford\")"
+    assert outcome.problems[0].value == '=HYPERLINK("http://example.org","Ashford")'
+
+
+def test_embedded_newlines_land_as_written(tmp_path):
+    config = RunConfig(data_dir=tmp_path)
+    outcome = _process(config, "pass_embedded_newline")
+    assert outcome.status == "landed"
+    with Ledger(config.ledger_path) as ledger:
+        files = ledger.current()[0].files
+    provider = pq.read_table(config.data_dir / files["inspections"]).column("provider").to_pylist()
+    reason = pq.read_table(config.data_dir / files["ratings"]).column("reason").to_pylist()
+    assert provider == ["Ashford Youth Offending Service\n(North and West teams)"]
+    assert reason[-1] == "Professional discretion:\nlowest key question 78.9%, within five points"
+
+
+@pytest.mark.parametrize("name", ["answers_fail_file_not_text", "inspection_fail_file_not_utf8",
+                                  "cases_fail_file_unreadable.xlsx", "cases_fail_row_field_count",
+                                  "cases_fail_file_empty", "cases_fail_rows_too_few", "cases_fail_file_delimiter",
+                                  "answers_fail_file_not_utf8"])
+def test_files_that_are_not_what_they_claim_are_rejected_with_a_plain_message(tmp_path, name):
+    outcome = _process(RunConfig(data_dir=tmp_path), name)
+    assert outcome.status == "rejected"
+    assert outcome.problems and all("Traceback" not in p.message and name in p.file for p in outcome.problems)
