@@ -165,26 +165,61 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
     )
     codes = sorted(f"{table}.{spec.name}={value}" for table, spec in _enum_columns(schemas) for value in spec.enum)
     return [
-        _Rule("expect_column_values_to_not_be_in_set", {"column": "empty", "value_set": required},
-              "value_missing", "{column} is required and may not be empty", "{column}",
-              description="Required columns have a value on every row (key table.column of each empty cell)."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "code", "value_set": codes},
-              "code_not_in_set", "{value!r} is not one of {allowed}", "{column}", "{value}",
-              description="Every code is in its closed set, schemas/records/codes.json (key table.column=value).",
-              allowed_prefix="{table}.{column}="),
-        _Rule("expect_column_values_to_match_regex", {"column": "date", "regex": ISO_DATE_PATTERN},
-              "date_not_iso", "{value!r} is not a date written YYYY-MM-DD", "{column}", "{value}",
-              description="Dates are ISO dates, YYYY-MM-DD."),
-        _Rule("expect_column_values_to_match_strftime_format", {"column": "date", "strftime_format": "%Y-%m-%d"},
-              "date_invalid", "{value!r} is not a real calendar date", "{column}", "{value}",
-              description="Dates exist on the calendar.", unless=("date_not_iso",)),
-        _Rule("expect_column_values_to_match_regex", {"column": "integer", "regex": INTEGER_PATTERN},
-              "not_an_integer", "{value!r} is not a whole number", "{column}", "{value}",
-              description="Integer columns hold whole numbers."),
-        _Rule("expect_column_values_to_not_match_regex", {"column": "text", "regex": FORMULA_PATTERN},
-              "text_formula", "{value!r} starts like a spreadsheet formula (=, +, -, @); "
-              "text values may not start with these characters", "{column}", "{value}",
-              description="Free-text values cannot be taken for spreadsheet formulas when opened in Excel."),
+        _Rule(
+            "expect_column_values_to_not_be_in_set",
+            {"column": "empty", "value_set": required},
+            "value_missing",
+            "{column} is required and may not be empty",
+            "{column}",
+            description="Required columns have a value on every row (key table.column of each empty cell).",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "code", "value_set": codes},
+            "code_not_in_set",
+            "{value!r} is not one of {allowed}",
+            "{column}",
+            "{value}",
+            description="Every code is in its closed set, schemas/records/codes.json (key table.column=value).",
+            allowed_prefix="{table}.{column}=",
+        ),
+        _Rule(
+            "expect_column_values_to_match_regex",
+            {"column": "date", "regex": ISO_DATE_PATTERN},
+            "date_not_iso",
+            "{value!r} is not a date written YYYY-MM-DD",
+            "{column}",
+            "{value}",
+            description="Dates are ISO dates, YYYY-MM-DD.",
+        ),
+        _Rule(
+            "expect_column_values_to_match_strftime_format",
+            {"column": "date", "strftime_format": "%Y-%m-%d"},
+            "date_invalid",
+            "{value!r} is not a real calendar date",
+            "{column}",
+            "{value}",
+            description="Dates exist on the calendar.",
+            unless=("date_not_iso",),
+        ),
+        _Rule(
+            "expect_column_values_to_match_regex",
+            {"column": "integer", "regex": INTEGER_PATTERN},
+            "not_an_integer",
+            "{value!r} is not a whole number",
+            "{column}",
+            "{value}",
+            description="Integer columns hold whole numbers.",
+        ),
+        _Rule(
+            "expect_column_values_to_not_match_regex",
+            {"column": "text", "regex": FORMULA_PATTERN},
+            "text_formula",
+            "{value!r} starts like a spreadsheet formula (=, +, -, @); text values may not start with these characters",
+            "{column}",
+            "{value}",
+            description="Free-text values cannot be taken for spreadsheet formulas when opened in Excel.",
+        ),
     ]
 
 
@@ -193,83 +228,140 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
     rules = []
     for spec in schema.columns.values():
         if spec.pattern and not spec.known:
-            rules.append(_Rule(
-                "expect_column_values_to_match_regex", {"column": spec.name, "regex": _non_capturing(spec.pattern)},
-                "value_pattern", f"{{{spec.name}!r}} does not have the form " + _literal(spec.pattern)
-                + (f" ({_literal(spec.description.rstrip('.'))})" if spec.description else ""),
-                spec.name, "{" + spec.name + "}", description=f"{spec.name} matches {spec.pattern}.",
-            ))
+            rules.append(
+                _Rule(
+                    "expect_column_values_to_match_regex",
+                    {"column": spec.name, "regex": _non_capturing(spec.pattern)},
+                    "value_pattern",
+                    f"{{{spec.name}!r}} does not have the form "
+                    + _literal(spec.pattern)
+                    + (f" ({_literal(spec.description.rstrip('.'))})" if spec.description else ""),
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"{spec.name} matches {spec.pattern}.",
+                )
+            )
         if spec.max_length is not None:
-            rules.append(_Rule(
-                "expect_column_value_lengths_to_be_between", {"column": spec.name, "max_value": spec.max_length},
-                "value_too_long", f"{{{spec.name}!r}} is longer than {spec.max_length} characters",
-                spec.name, "{" + spec.name + "}", description=f"{spec.name} is at most {spec.max_length} characters.",
-            ))
+            rules.append(
+                _Rule(
+                    "expect_column_value_lengths_to_be_between",
+                    {"column": spec.name, "max_value": spec.max_length},
+                    "value_too_long",
+                    f"{{{spec.name}!r}} is longer than {spec.max_length} characters",
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"{spec.name} is at most {spec.max_length} characters.",
+                )
+            )
         if spec.type == "integer" and (spec.minimum is not None or spec.maximum is not None):
-            rules.append(_Rule(
-                "expect_column_values_to_be_between",
-                {"column": f"{spec.name}_number", "min_value": spec.minimum, "max_value": spec.maximum},
-                "value_out_of_range", f"{{{spec.name}}} is outside {spec.minimum}-{spec.maximum}",
-                spec.name, "{" + spec.name + "}",
-                description=f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
-            ))
+            rules.append(
+                _Rule(
+                    "expect_column_values_to_be_between",
+                    {"column": f"{spec.name}_number", "min_value": spec.minimum, "max_value": spec.maximum},
+                    "value_out_of_range",
+                    f"{{{spec.name}}} is outside {spec.minimum}-{spec.maximum}",
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
+                )
+            )
         if spec.not_before:
-            rules.append(_Rule(
-                "expect_column_pair_values_a_to_be_greater_than_b",
-                {"column_A": f"{spec.name}_date", "column_B": f"{spec.not_before}_date", "or_equal": True,
-                 "ignore_row_if": "either_value_is_missing"},
-                "date_order", f"{spec.name} {{{spec.name}}} is before {spec.not_before} {{{spec.not_before}}}",
-                spec.name, "{" + spec.name + "}", description=f"{spec.not_before} <= {spec.name}.",
-            ))
+            rules.append(
+                _Rule(
+                    "expect_column_pair_values_a_to_be_greater_than_b",
+                    {
+                        "column_A": f"{spec.name}_date",
+                        "column_B": f"{spec.not_before}_date",
+                        "or_equal": True,
+                        "ignore_row_if": "either_value_is_missing",
+                    },
+                    "date_order",
+                    f"{spec.name} {{{spec.name}}} is before {spec.not_before} {{{spec.not_before}}}",
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"{spec.not_before} <= {spec.name}.",
+                )
+            )
     for key in schema.unique:
         names = ", ".join(key)
-        rules.append(_Rule(
-            "expect_compound_columns_to_be_unique",
-            {"column_list": [SUBMISSION, *key], "ignore_row_if": "any_value_is_missing"},
-            "key_duplicated",
-            f"({names}) = ({', '.join('{' + k + '}' for k in key)}) appears on more than one row: "
-            "rows {duplicate_rows}",
-            "+".join(key), ", ".join("{" + k + "}" for k in key),
-            description=f"({names}) is unique within the submission.",
-        ))
+        rules.append(
+            _Rule(
+                "expect_compound_columns_to_be_unique",
+                {"column_list": [SUBMISSION, *key], "ignore_row_if": "any_value_is_missing"},
+                "key_duplicated",
+                f"({names}) = ({', '.join('{' + k + '}' for k in key)}) appears on more than one row: "
+                "rows {duplicate_rows}",
+                "+".join(key),
+                ", ".join("{" + k + "}" for k in key),
+                description=f"({names}) is unique within the submission.",
+            )
+        )
     for spec in schema.columns.values():
         if spec.references:
             table, column = spec.references.split(".")
-            rules.append(_Rule(
-                "expect_column_values_to_be_in_set", {"column": f"{spec.name}_in_{table}", "value_set": [True]},
-                "reference_unknown", f"{spec.name} {{{spec.name}!r}} matches no {column} in {table}",
-                spec.name, "{" + spec.name + "}",
-                description=f"Every {spec.name} exists in {table}.{column} of the same submission.",
-            ))
+            rules.append(
+                _Rule(
+                    "expect_column_values_to_be_in_set",
+                    {"column": f"{spec.name}_in_{table}", "value_set": [True]},
+                    "reference_unknown",
+                    f"{spec.name} {{{spec.name}!r}} matches no {column} in {table}",
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"Every {spec.name} exists in {table}.{column} of the same submission.",
+                )
+            )
     return rules
 
 
 def _inspection_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
     return [
         *_column_rules(schemas["inspection"]),
-        _Rule("expect_column_values_to_be_in_set", {"column": "framework", "value_set": sorted(frameworks)},
-              "framework_unknown", "framework {framework!r} is not a known framework ({allowed})", "framework",
-              "{framework}", description="framework names a file in schemas/frameworks/.", allowed_prefix=""),
-        _Rule("expect_column_values_to_be_in_set", {"column": "store_status", "value_set": STORE_ACCEPTED},
-              "inspection_id_unique",
-              "inspection_id {inspection_id!r} is already landed from submission {landed_name!r}, received "
-              "{landed_received}, after this one ({received}); drop a newer version to change it",
-              "inspection_id", "{inspection_id}",
-              description="An inspection_id lands once; a later submission may supersede it, an older one may not. "
-              + "; ".join(f"{k}: {v}" for k, v in STORE_STATUSES.items())),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "framework", "value_set": sorted(frameworks)},
+            "framework_unknown",
+            "framework {framework!r} is not a known framework ({allowed})",
+            "framework",
+            "{framework}",
+            description="framework names a file in schemas/frameworks/.",
+            allowed_prefix="",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "store_status", "value_set": STORE_ACCEPTED},
+            "inspection_id_unique",
+            "inspection_id {inspection_id!r} is already landed from submission {landed_name!r}, received "
+            "{landed_received}, after this one ({received}); drop a newer version to change it",
+            "inspection_id",
+            "{inspection_id}",
+            description="An inspection_id lands once; a later submission may supersede it, an older one may not. "
+            + "; ".join(f"{k}: {v}" for k, v in STORE_STATUSES.items()),
+        ),
     ]
 
 
 def _cases_rules(schemas) -> list[_Rule]:
     return [
         *_column_rules(schemas["cases"]),
-        _Rule("expect_column_values_to_be_between", {"column": "answer_rows", "min_value": 1},
-              "case_without_answers", "case {case_ref!r} has no rows in answers", "case_ref", "{case_ref}",
-              description="Every case has answers."),
-        _Rule("expect_column_values_to_be_between", {"column": "answered_rows", "min_value": 1},
-              "case_all_na", "every answer for case {case_ref!r} is na: a case no question applies to was not "
-              "read, so remove it or answer its questions", "case_ref", "{case_ref}",
-              description="Every case with answers has at least one yes or no answer."),
+        _Rule(
+            "expect_column_values_to_be_between",
+            {"column": "answer_rows", "min_value": 1},
+            "case_without_answers",
+            "case {case_ref!r} has no rows in answers",
+            "case_ref",
+            "{case_ref}",
+            description="Every case has answers.",
+        ),
+        _Rule(
+            "expect_column_values_to_be_between",
+            {"column": "answered_rows", "min_value": 1},
+            "case_all_na",
+            "every answer for case {case_ref!r} is na: a case no question applies to was not "
+            "read, so remove it or answer its questions",
+            "case_ref",
+            "{case_ref}",
+            description="Every case with answers has at least one yes or no answer.",
+        ),
     ]
 
 
@@ -284,82 +376,151 @@ def _answer_sets(frameworks: dict[str, Framework], codes: dict[str, tuple[str, .
                 na_forbidden.add(key)
             if q.question_id in rules and is_relevant:
                 relevant.add(key)
-    return {"questions": sorted(questions), "applies": sorted(applies), "na_forbidden": sorted(na_forbidden),
-            "relevant": sorted(relevant)}
+    return {
+        "questions": sorted(questions),
+        "applies": sorted(applies),
+        "na_forbidden": sorted(na_forbidden),
+        "relevant": sorted(relevant),
+    }
 
 
 def _answers_rules(schemas, sets) -> list[_Rule]:
     return [
         *_column_rules(schemas["answers"]),
-        _Rule("expect_column_values_to_be_in_set", {"column": "question_key", "value_set": sets["questions"]},
-              "question_unknown", "question {question_id!r} is not in framework {framework}", "question_id",
-              "{question_id}", keyed_by_framework=True,
-              description="Every question_id exists in the submission's framework (key framework|question_id)."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "applies_key", "value_set": sets["applies"]},
-              "question_not_for_case_type",
-              "question {question_id} belongs to standard {standard_id}, which applies to {standard_case_types} "
-              "cases only; case {case_ref!r} is {case_type}", "question_id", "{question_id}", keyed_by_framework=True,
-              description="Questions belong to standards that apply to the case's case_type "
-                          "(key framework|standard_id|case_type)."),
-        _Rule("expect_column_values_to_not_be_in_set", {"column": "na_key", "value_set": sets["na_forbidden"]},
-              "na_not_allowed", "question {question_id} may not be answered na for case {case_ref!r}: answer yes or no",
-              "answer", "{answer}", keyed_by_framework=True,
-              description="na only where the framework allows it (key framework|question_id|case_type, plus "
-                          "|column=value for each case column the question's relevance depends on)."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "key_question_answer", "value_set": list(ANSWERED)},
-              "prompt_without_key_question",
-              "prompt {question_id} is answered {answer} for case {case_ref!r} but its key question {parent_id} is "
-              "{key_question_answer}: a prompt is answered yes or no only where its key question is", "answer",
-              "{answer}", unless=("question_unknown", "question_not_for_case_type"),
-              description="A prompt answered yes or no has its key question answered yes or no for the same case "
-                          "(key_question_answer: the key question's answer, or 'missing')."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "relevant_key", "value_set": sets["relevant"]},
-              "answer_not_relevant",
-              "question {question_id} applies only to cases with {relevant_when}; case {case_ref!r} has "
-              "{case_context}, so the answer must be na", "answer", "{answer}",
-              unless=("question_not_for_case_type",), keyed_by_framework=True,
-              description="Questions with relevant_when are answered yes or no only for the cases they apply to."),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "question_key", "value_set": sets["questions"]},
+            "question_unknown",
+            "question {question_id!r} is not in framework {framework}",
+            "question_id",
+            "{question_id}",
+            keyed_by_framework=True,
+            description="Every question_id exists in the submission's framework (key framework|question_id).",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "applies_key", "value_set": sets["applies"]},
+            "question_not_for_case_type",
+            "question {question_id} belongs to standard {standard_id}, which applies to {standard_case_types} "
+            "cases only; case {case_ref!r} is {case_type}",
+            "question_id",
+            "{question_id}",
+            keyed_by_framework=True,
+            description="Questions belong to standards that apply to the case's case_type "
+            "(key framework|standard_id|case_type).",
+        ),
+        _Rule(
+            "expect_column_values_to_not_be_in_set",
+            {"column": "na_key", "value_set": sets["na_forbidden"]},
+            "na_not_allowed",
+            "question {question_id} may not be answered na for case {case_ref!r}: answer yes or no",
+            "answer",
+            "{answer}",
+            keyed_by_framework=True,
+            description="na only where the framework allows it (key framework|question_id|case_type, plus "
+            "|column=value for each case column the question's relevance depends on).",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "key_question_answer", "value_set": list(ANSWERED)},
+            "prompt_without_key_question",
+            "prompt {question_id} is answered {answer} for case {case_ref!r} but its key question {parent_id} is "
+            "{key_question_answer}: a prompt is answered yes or no only where its key question is",
+            "answer",
+            "{answer}",
+            unless=("question_unknown", "question_not_for_case_type"),
+            description="A prompt answered yes or no has its key question answered yes or no for the same case "
+            "(key_question_answer: the key question's answer, or 'missing').",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "relevant_key", "value_set": sets["relevant"]},
+            "answer_not_relevant",
+            "question {question_id} applies only to cases with {relevant_when}; case {case_ref!r} has "
+            "{case_context}, so the answer must be na",
+            "answer",
+            "{answer}",
+            unless=("question_not_for_case_type",),
+            keyed_by_framework=True,
+            description="Questions with relevant_when are answered yes or no only for the cases they apply to.",
+        ),
     ]
 
 
 def _coverage_rules(frameworks: dict[str, Framework], sets) -> list[_Rule]:
     judged = sorted(join_key(f.id, s.id) for f in frameworks.values() for s in f.standards if s.rated_by == "judgement")
     return [
-        _Rule("expect_column_values_to_not_be_in_set", {"column": "unanswered_key", "value_set": sets["na_forbidden"]},
-              "answer_missing", "case {case_ref!r} ({case_type}) has no answer to question {question_id}, "
-              "which must be answered for every case it applies to", "question_id", "{question_id}",
-              keyed_by_framework=True,
-              description="Every question that may not be na is answered for every case it applies to "
-                          "(the na_not_allowed keys of the answers suite)."),
-        _Rule("expect_column_values_to_not_be_in_set", {"column": "unjudged_key", "value_set": judged},
-              "rating_judgement_missing", "standard {standard_id} is rated by judgement but ratings has no "
-              "judgement for it, so the inspection has no overall rating", "standard_id", "{standard_id}",
-              keyed_by_framework=True, severity="warning",
-              description="Each judged standard has a judgement rating (a warning: ratings are optional)."),
+        _Rule(
+            "expect_column_values_to_not_be_in_set",
+            {"column": "unanswered_key", "value_set": sets["na_forbidden"]},
+            "answer_missing",
+            "case {case_ref!r} ({case_type}) has no answer to question {question_id}, "
+            "which must be answered for every case it applies to",
+            "question_id",
+            "{question_id}",
+            keyed_by_framework=True,
+            description="Every question that may not be na is answered for every case it applies to "
+            "(the na_not_allowed keys of the answers suite).",
+        ),
+        _Rule(
+            "expect_column_values_to_not_be_in_set",
+            {"column": "unjudged_key", "value_set": judged},
+            "rating_judgement_missing",
+            "standard {standard_id} is rated by judgement but ratings has no "
+            "judgement for it, so the inspection has no overall rating",
+            "standard_id",
+            "{standard_id}",
+            keyed_by_framework=True,
+            severity="warning",
+            description="Each judged standard has a judgement rating (a warning: ratings are optional).",
+        ),
     ]
 
 
 def _ratings_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
     standards = sorted(join_key(f.id, s.id) for f in frameworks.values() for s in f.standards)
     judged = sorted(join_key(f.id, s.id) for f in frameworks.values() for s in f.standards if s.rated_by == "judgement")
-    by_cases = sorted(join_key(f.id, s.id) for f in frameworks.values() for s in f.standards
-                      if s.rated_by == "key_questions")
+    by_cases = sorted(
+        join_key(f.id, s.id) for f in frameworks.values() for s in f.standards if s.rated_by == "key_questions"
+    )
     return [
         *_column_rules(schemas["ratings"]),
-        _Rule("expect_column_values_to_be_in_set", {"column": "standard_key", "value_set": standards},
-              "standard_unknown", "standard {standard_id!r} is not in framework {framework}", "standard_id",
-              "{standard_id}", keyed_by_framework=True,
-              description="Every standard_id exists in the submission's framework."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "judgement_key", "value_set": judged},
-              "rating_judgement_not_judged", "standard {standard_id} is rated from case answers, so it takes no "
-              "judgement rating (judged standards: {allowed})", "kind", "{kind}", unless=("standard_unknown",),
-              allowed_prefix="{framework}|", keyed_by_framework=True,
-              description="judgement ratings only for standards rated by judgement."),
-        _Rule("expect_column_values_to_be_in_set", {"column": "override_key", "value_set": by_cases},
-              "rating_override_not_case", "standard {standard_id} is not rated from case answers, so it cannot be "
-              "overridden (case standards: {allowed})", "kind", "{kind}", unless=("standard_unknown",),
-              allowed_prefix="{framework}|", keyed_by_framework=True,
-              description="override ratings only for case standards."),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "standard_key", "value_set": standards},
+            "standard_unknown",
+            "standard {standard_id!r} is not in framework {framework}",
+            "standard_id",
+            "{standard_id}",
+            keyed_by_framework=True,
+            description="Every standard_id exists in the submission's framework.",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "judgement_key", "value_set": judged},
+            "rating_judgement_not_judged",
+            "standard {standard_id} is rated from case answers, so it takes no "
+            "judgement rating (judged standards: {allowed})",
+            "kind",
+            "{kind}",
+            unless=("standard_unknown",),
+            allowed_prefix="{framework}|",
+            keyed_by_framework=True,
+            description="judgement ratings only for standards rated by judgement.",
+        ),
+        _Rule(
+            "expect_column_values_to_be_in_set",
+            {"column": "override_key", "value_set": by_cases},
+            "rating_override_not_case",
+            "standard {standard_id} is not rated from case answers, so it cannot be "
+            "overridden (case standards: {allowed})",
+            "kind",
+            "{kind}",
+            unless=("standard_unknown",),
+            allowed_prefix="{framework}|",
+            keyed_by_framework=True,
+            description="override ratings only for case standards.",
+        ),
     ]
 
 
@@ -369,13 +530,14 @@ FRAME_META = {
     "cases": "One row per case, with its count of answers.",
     "answers": "One row per answer, with its case's codes (joined on case_ref) and framework keys.",
     "coverage": "One row per (case, framework question) with no answer row, and per framework standard "
-                "with no judgement rating.",
+    "with no judgement rating.",
     "ratings": "One row per rating, with framework keys.",
 }
 
 
-def build_suites(schemas: dict[str, RecordSchema] | None = None,
-                 frameworks: dict[str, Framework] | None = None) -> dict[str, dict]:
+def build_suites(
+    schemas: dict[str, RecordSchema] | None = None, frameworks: dict[str, Framework] | None = None
+) -> dict[str, dict]:
     """The suites the rule files imply, as GX suite JSON, by frame name."""
     schemas = schemas or load_record_schemas()
     frameworks = frameworks if frameworks is not None else load_frameworks()
@@ -398,7 +560,7 @@ def build_suites(schemas: dict[str, RecordSchema] | None = None,
                 "frame": name,
                 "description": description,
                 "generated_from": "schemas/records/*.json and schemas/frameworks/*.yaml by yotbench/expectations.py; "
-                                  "do not edit by hand",
+                "do not edit by hand",
                 "frameworks": sorted(frameworks),
             },
             "expectations": [rule.as_json() for rule in rules[name]],
@@ -437,7 +599,8 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
         log.warning(
             "%s is out of date with schemas/records and schemas/frameworks (%s); the gate runs the generated "
             "suites. Regenerate with `python -m yotbench.expectations` and commit the result.",
-            directory, ", ".join(f"{name}.json" for name in stale),
+            directory,
+            ", ".join(f"{name}.json" for name in stale),
         )
     return suites
 

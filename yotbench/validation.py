@@ -55,7 +55,7 @@ from yotbench.expectations import (
     load_suites,
     relevance,
 )
-from yotbench.frameworks import Framework, load_frameworks
+from yotbench.frameworks import load_frameworks
 from yotbench.ingest import ROW_COLUMN, RawSubmission, Submission, read_submission
 from yotbench.ledger import Ledger
 from yotbench.records import TABLES, load_record_schemas
@@ -176,8 +176,12 @@ def _inspection(raws: list[RawSubmission], tables, config: RunConfig) -> pd.Data
             head[f"{spec.name}_date"] = pd.to_datetime(head[spec.name], format="%Y-%m-%d", errors="coerce")
     first = head.drop_duplicates(SUBMISSION).set_index(SUBMISSION)["inspection_id"]
     with Ledger(config.ledger_path) as ledger:
-        status = pd.DataFrame([{SUBMISSION: raw.submission.name,
-                                **store_status(raw, first.get(raw.submission.name), ledger)} for raw in raws])
+        status = pd.DataFrame(
+            [
+                {SUBMISSION: raw.submission.name, **store_status(raw, first.get(raw.submission.name), ledger)}
+                for raw in raws
+            ]
+        )
     return head.merge(status, on=SUBMISSION, how="left")
 
 
@@ -195,13 +199,18 @@ def _question_table() -> pd.DataFrame:
         rules = relevance(framework)
         for q in framework.questions():
             rule = rules.get(q.question_id)
-            rows.append({
-                "framework": framework.id, "question_id": q.question_id, "parent_id": q.parent_id,
-                "standard_id": q.standard_id,
-                "case_types": tuple(q.case_types), "standard_case_types": ", ".join(q.case_types),
-                "relevance_columns": ",".join(rule) if rule else "",
-                "relevant_when": " and ".join(f"{c} {'/'.join(v)}" for c, v in rule.items()) if rule else None,
-            })
+            rows.append(
+                {
+                    "framework": framework.id,
+                    "question_id": q.question_id,
+                    "parent_id": q.parent_id,
+                    "standard_id": q.standard_id,
+                    "case_types": tuple(q.case_types),
+                    "standard_case_types": ", ".join(q.case_types),
+                    "relevance_columns": ",".join(rule) if rule else "",
+                    "relevant_when": " and ".join(f"{c} {'/'.join(v)}" for c, v in rule.items()) if rule else None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -209,8 +218,7 @@ def _context(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Context keys framework|question_id|case_type[|column=value...] and the case context in words.
 
     `frame` has framework, question_id, case_type, relevance_columns and the case code columns."""
-    key = _join(frame["framework"], frame["question_id"], frame["case_type"]).where(
-        _valid(frame, ["case_type"]), None)
+    key = _join(frame["framework"], frame["question_id"], frame["case_type"]).where(_valid(frame, ["case_type"]), None)
     words = pd.Series(None, index=frame.index, dtype=object)
     for spec in frame["relevance_columns"].dropna().unique():
         if not spec:
@@ -230,8 +238,9 @@ def _context(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _case_table(cases: pd.DataFrame) -> pd.DataFrame:
     """The first row of each (submission, case_ref), with its codes: what answers are joined to."""
-    return cases.loc[cases["case_ref"].notna(), [SUBMISSION, "case_ref", ROW_COLUMN, "answer_rows", *CASE_CODES]] \
-        .drop_duplicates([SUBMISSION, "case_ref"])
+    return cases.loc[
+        cases["case_ref"].notna(), [SUBMISSION, "case_ref", ROW_COLUMN, "answer_rows", *CASE_CODES]
+    ].drop_duplicates([SUBMISSION, "case_ref"])
 
 
 def _cases(tables) -> pd.DataFrame:
@@ -240,15 +249,17 @@ def _cases(tables) -> pd.DataFrame:
     keys = [SUBMISSION, "case_ref"]
     counts = answers.groupby(keys).size().rename("answer_rows")
     answered = answers[answers["answer"].isin(ANSWERED)].groupby(keys).size().rename("answered_rows")
-    cases = cases.merge(counts, left_on=keys, right_index=True, how="left") \
-        .merge(answered, left_on=keys, right_index=True, how="left")
+    cases = cases.merge(counts, left_on=keys, right_index=True, how="left").merge(
+        answered, left_on=keys, right_index=True, how="left"
+    )
     cases["answer_rows"] = cases["answer_rows"].fillna(0).astype(int)
     cases["answered_rows"] = cases["answered_rows"].fillna(0).where(cases["answer_rows"] > 0)
     for spec in load_record_schemas()["cases"].columns.values():
         if spec.type == "integer":
             text = cases[spec.name].fillna("").astype(str)
-            cases[f"{spec.name}_number"] = pd.to_numeric(text.where(text.str.fullmatch(INTEGER_PATTERN)),
-                                                         errors="coerce")
+            cases[f"{spec.name}_number"] = pd.to_numeric(
+                text.where(text.str.fullmatch(INTEGER_PATTERN)), errors="coerce"
+            )
     return cases.reset_index(drop=True)
 
 
@@ -263,11 +274,16 @@ def _answers(tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame
     answers = answers.merge(questions, on=["framework", "question_id"], how="left", validate="many_to_one")
     answers["question_key"] = _join(answers["framework"], answers["question_id"])
     answers["applies_key"] = _join(answers["framework"], answers["standard_id"], answers["case_type"]).where(
-        _valid(answers, ["case_type"]), None)
-    key_questions = answers.loc[answers["case_ref"].notna() & answers["question_id"].notna(),
-                                [SUBMISSION, "case_ref", "question_id", "answer"]] \
-        .drop_duplicates([SUBMISSION, "case_ref", "question_id"]) \
+        _valid(answers, ["case_type"]), None
+    )
+    key_questions = (
+        answers.loc[
+            answers["case_ref"].notna() & answers["question_id"].notna(),
+            [SUBMISSION, "case_ref", "question_id", "answer"],
+        ]
+        .drop_duplicates([SUBMISSION, "case_ref", "question_id"])
         .rename(columns={"question_id": "parent_id", "answer": "key_question_answer"})
+    )
     answers = answers.merge(key_questions, on=[SUBMISSION, "case_ref", "parent_id"], how="left")
     answered_prompt = answers["parent_id"].notna() & answers["answer"].isin(ANSWERED)
     answers["key_question_answer"] = answers["key_question_answer"].fillna("missing").where(answered_prompt, None)
@@ -285,11 +301,17 @@ def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks
     case_table = case_table[(case_table["answer_rows"] > 0) & _valid(case_table, ["case_type"])]
     case_table = case_table.assign(framework=case_table[SUBMISSION].map(frameworks))
     questions = _question_table().explode("case_types").rename(columns={"case_types": "case_type"})
-    pairs = case_table.merge(questions[["framework", "question_id", "case_type", "relevance_columns"]],
-                             on=["framework", "case_type"])
+    pairs = case_table.merge(
+        questions[["framework", "question_id", "case_type", "relevance_columns"]], on=["framework", "case_type"]
+    )
     answers = tables["answers"]
-    present = answers.loc[answers["case_ref"].notna() & answers["question_id"].notna(),
-                          [SUBMISSION, "case_ref", "question_id"]].drop_duplicates().assign(_present=True)
+    present = (
+        answers.loc[
+            answers["case_ref"].notna() & answers["question_id"].notna(), [SUBMISSION, "case_ref", "question_id"]
+        ]
+        .drop_duplicates()
+        .assign(_present=True)
+    )
     pairs = pairs.merge(present, on=[SUBMISSION, "case_ref", "question_id"], how="left")
     pairs = pairs[pairs["_present"].isna()].reset_index(drop=True)
     pairs["unanswered_key"] = _context(pairs)[0] if len(pairs) else None
@@ -298,26 +320,48 @@ def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks
     judged = set()
     if "ratings" in tables:
         ratings = tables["ratings"]
-        judged = set(zip(ratings.loc[ratings["kind"] == "judgement", SUBMISSION],
-                         ratings.loc[ratings["kind"] == "judgement", "standard_id"], strict=True))
+        judged = set(
+            zip(
+                ratings.loc[ratings["kind"] == "judgement", SUBMISSION],
+                ratings.loc[ratings["kind"] == "judgement", "standard_id"],
+                strict=True,
+            )
+        )
     missing = [
-        {SUBMISSION: raw.submission.name, "_file": raw.files.get("ratings") or _absent_file(raw, "ratings"),
-         "framework": frameworks[raw.submission.name], "standard_id": standard.id,
-         "unjudged_key": frameworks[raw.submission.name] + SEP + standard.id}
-        for raw in raws if frameworks[raw.submission.name] in known
+        {
+            SUBMISSION: raw.submission.name,
+            "_file": raw.files.get("ratings") or _absent_file(raw, "ratings"),
+            "framework": frameworks[raw.submission.name],
+            "standard_id": standard.id,
+            "unjudged_key": frameworks[raw.submission.name] + SEP + standard.id,
+        }
+        for raw in raws
+        if frameworks[raw.submission.name] in known
         for standard in known[frameworks[raw.submission.name]].standards
         if (raw.submission.name, standard.id) not in judged
     ]
-    coverage = pd.concat([pairs, pd.DataFrame(missing, columns=[SUBMISSION, "_file", "framework", "standard_id",
-                                                                "unjudged_key"])], ignore_index=True)
+    coverage = pd.concat(
+        [pairs, pd.DataFrame(missing, columns=[SUBMISSION, "_file", "framework", "standard_id", "unjudged_key"])],
+        ignore_index=True,
+    )
     for name in COVERAGE_COLUMNS:
         if name not in coverage.columns:
             coverage[name] = None
     return coverage[COVERAGE_COLUMNS].astype({ROW_COLUMN: object})
 
 
-COVERAGE_COLUMNS = [SUBMISSION, "_file", ROW_COLUMN, "framework", "case_ref", "case_type", "question_id",
-                    "standard_id", "unanswered_key", "unjudged_key"]
+COVERAGE_COLUMNS = [
+    SUBMISSION,
+    "_file",
+    ROW_COLUMN,
+    "framework",
+    "case_ref",
+    "case_type",
+    "question_id",
+    "standard_id",
+    "unanswered_key",
+    "unjudged_key",
+]
 
 
 def _absent_file(raw: RawSubmission, table: str) -> str:
@@ -386,8 +430,9 @@ class _Gate:
         self.context = self.new_context()
         source = self.context.data_sources.add_pandas("submission")
         self.suite_json = load_suites()
-        self.batches = {name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
-                        for name in FRAMES}
+        self.batches = {
+            name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole") for name in FRAMES
+        }
         self._suites: dict[tuple, object] = {}
 
     def new_context(self, data_docs_sites: dict | None = None):
@@ -413,7 +458,8 @@ class _Gate:
             spec = self.suite_json[name]
             chosen = spec["expectations"] if only is None else [spec["expectations"][i] for i in only]
             self._suites[key] = self.gx.ExpectationSuite(
-                name=spec["name"], meta=spec["meta"], expectations=[_sliced(e, frameworks) for e in chosen])
+                name=spec["name"], meta=spec["meta"], expectations=[_sliced(e, frameworks) for e in chosen]
+            )
         return self._suites[key]
 
     def columns(self, name: str) -> list[str]:
@@ -441,8 +487,11 @@ class _Gate:
                 frame = frames.frames.get(name)
                 if frame is None:
                     continue
-                validator = Validator(batch_definition=self.batches[name], result_format="BOOLEAN_ONLY",
-                                      batch_parameters={"dataframe": frame[self.columns(name)]})
+                validator = Validator(
+                    batch_definition=self.batches[name],
+                    result_format="BOOLEAN_ONLY",
+                    batch_parameters={"dataframe": frame[self.columns(name)]},
+                )
                 first = validator.validate_expectation_suite(self.suite(name, frames.frameworks))
                 for res in first.results:
                     _check_crash(name, res)
@@ -452,8 +501,9 @@ class _Gate:
                     # no unexpected_index_column_names: GX looks those up cell by cell (~40 us a row);
                     # the frame's index is _id, and GX returns index labels in one step
                     validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
-                    complete = list(validator.validate_expectation_suite(
-                        self.suite(name, frames.frameworks, failed)).results)
+                    complete = list(
+                        validator.validate_expectation_suite(self.suite(name, frames.frameworks, failed)).results
+                    )
                     for res in complete:
                         _check_crash(name, res)
                 merged = first.to_json_dict()
@@ -481,7 +531,8 @@ def _check_crash(name: str, res) -> None:
     if crash:
         raise GateCrashed(
             f"Great Expectations could not evaluate {res.expectation_config.type} "
-            f"({res.expectation_config.meta.get('rule')}) of suite {name}: {crash}")
+            f"({res.expectation_config.meta.get('rule')}) of suite {name}: {crash}"
+        )
 
 
 def _trimmed(result_json: dict) -> dict:
@@ -493,9 +544,17 @@ def _trimmed(result_json: dict) -> dict:
     return result_json
 
 
-@cache
+_GATE_LOCK = threading.Lock()
+
+
 def gate() -> _Gate:
-    """The process's GX gate, built on first use."""
+    """The process's GX gate, built on first use (once, even when two threads ask at the same moment)."""
+    with _GATE_LOCK:
+        return _built_gate()
+
+
+@cache
+def _built_gate() -> _Gate:
     return _Gate()
 
 
@@ -539,9 +598,20 @@ class _Listing:
 
     def done(self) -> list[tuple[str, str, Problem]]:
         for (submission, severity, file, rule), n in self.more.items():
-            self.problems.append((submission, severity, Problem(
-                file, None, None, None, rule,
-                f"{n} more rows break {rule}; only the first {MAX_LISTED} are listed")))
+            self.problems.append(
+                (
+                    submission,
+                    severity,
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        None,
+                        rule,
+                        f"{n} more rows break {rule}; only the first {MAX_LISTED} are listed",
+                    ),
+                )
+            )
         return self.problems
 
 
@@ -569,7 +639,7 @@ def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames, li
             fields = {k: _text(v) for k, v in row.items()}
             if "allowed_prefix" in meta:
                 prefix = meta["allowed_prefix"].format_map(fields)
-                fields["allowed"] = ", ".join(v[len(prefix):] for v in value_set if v.startswith(prefix))
+                fields["allowed"] = ", ".join(v[len(prefix) :] for v in value_set if v.startswith(prefix))
             if duplicates:
                 fields["duplicate_rows"] = duplicates[tuple(row[c] for c in key_columns)]
             column = meta["column"].format_map(fields)
@@ -581,8 +651,12 @@ def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames, li
             else:
                 rows = [int(fields[ROW_COLUMN]) if fields[ROW_COLUMN] else None]
             for number in rows:
-                listing.add(row[SUBMISSION], severity, Problem(row["_file"], number, column, value, meta["rule"], message))
-        for (submission, file), n in failing[rank >= MAX_LISTED].groupby([SUBMISSION, "_file"], sort=False).size().items():
+                listing.add(
+                    row[SUBMISSION], severity, Problem(row["_file"], number, column, value, meta["rule"], message)
+                )
+        for (submission, file), n in (
+            failing[rank >= MAX_LISTED].groupby([SUBMISSION, "_file"], sort=False).size().items()
+        ):
             listing.more[(submission, severity, file, meta["rule"])] += n
 
 
@@ -629,12 +703,16 @@ def data_docs_index(config: RunConfig, run_id: str) -> Path | None:
 
     site_dir = config.validation_dir / run_id
     with g.lock:
-        context = g.new_context({"yotbench": {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }})
+        context = g.new_context(
+            {
+                "yotbench": {
+                    "class_name": "SiteBuilder",
+                    "show_how_to_buttons": False,
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                }
+            }
+        )
         for path in files:
             payload = json.loads(path.read_text(encoding="utf-8"))
             for frame, result_json in payload["results"].items():
@@ -652,8 +730,9 @@ def data_docs_index(config: RunConfig, run_id: str) -> Path | None:
 # --- the gate --------------------------------------------------------------------
 
 
-def validate_submissions(raws: list[RawSubmission], *, config: RunConfig,
-                         run_id: str) -> dict[str, tuple[list[Problem], list[Problem]]]:
+def validate_submissions(
+    raws: list[RawSubmission], *, config: RunConfig, run_id: str
+) -> dict[str, tuple[list[Problem], list[Problem]]]:
     """Check submissions that read cleanly, in one GX run per suite; submission name -> (errors, warnings)."""
     ready = [r for r in raws if not r.problems and all(t in r.tables for t in ("inspection", "cases", "answers"))]
     out: dict[str, tuple[list[Problem], list[Problem]]] = {r.submission.name: ([], []) for r in raws}
@@ -669,16 +748,19 @@ def validate_submissions(raws: list[RawSubmission], *, config: RunConfig,
     label = ready[0].submission.name if len(ready) == 1 else f"{len(ready)}-submissions-from-{ready[0].submission.name}"
     _save_results(config, run_id, label, results)
     by_name = {r.submission.name: r for r in raws}
-    return {name: (_sorted(by_name[name], errors), _sorted(by_name[name], warnings))
-            for name, (errors, warnings) in out.items()}
+    return {
+        name: (_sorted(by_name[name], errors), _sorted(by_name[name], warnings))
+        for name, (errors, warnings) in out.items()
+    }
 
 
 def _verdict_path(config: RunConfig, run_id: str, name: str) -> Path:
     return config.validation_dir / run_id / "verdicts" / f"{_SAFE_NAME.sub('-', name)}.json"
 
 
-def _save_verdict(config: RunConfig, run_id: str, raw: RawSubmission, errors: list[Problem],
-                  warnings: list[Problem]) -> None:
+def _save_verdict(
+    config: RunConfig, run_id: str, raw: RawSubmission, errors: list[Problem], warnings: list[Problem]
+) -> None:
     payload = {
         "submission": raw.submission.name,
         "content_hash": raw.submission.content_hash,
@@ -699,8 +781,9 @@ def _saved_verdict(config: RunConfig, run_id: str, raw: RawSubmission) -> tuple[
     return [Problem(**p) for p in payload["errors"]], [Problem(**p) for p in payload["warnings"]]
 
 
-def prevalidate(subs: list[Submission], *, config: RunConfig, run_id: str,
-                batch_rows: int = BATCH_ROWS) -> dict[str, int]:
+def prevalidate(
+    subs: list[Submission], *, config: RunConfig, run_id: str, batch_rows: int = BATCH_ROWS
+) -> dict[str, int]:
     """Validate a run's submissions ahead of landing, many per GX run, saving each one's verdict.
 
     GX's cost is mostly per expectation per run, so checking the drop in batches of up to

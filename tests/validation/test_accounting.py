@@ -37,8 +37,9 @@ def _with_id(source: Path, raw_dir: Path, inspection_id: str) -> None:
     head.write_text(head.read_text(encoding="utf-8").replace("fix-0001", inspection_id), encoding="utf-8")
 
 
-def test_mixed_drop_lands_the_good_quarantines_the_bad_and_accounts_for_every_row(prefect_harness, tmp_path,
-                                                                                   sample_raw, capsys):
+def test_mixed_drop_lands_the_good_quarantines_the_bad_and_accounts_for_every_row(
+    prefect_harness, tmp_path, sample_raw, capsys
+):
     config = RunConfig(data_dir=tmp_path)
     config.raw_dir.mkdir(parents=True)
     good = sorted(sample_raw.iterdir())[:5]  # four CSV folders and one workbook
@@ -78,7 +79,10 @@ def test_mixed_drop_lands_the_good_quarantines_the_bad_and_accounts_for_every_ro
                 for table, path in record.files.items():
                     assert pq.read_metadata(config.data_dir / path).num_rows == counts[table][1], (name, table)
 
-    landed_ids = {i for path in current_files(config)["inspections"]
-                  for i in pq.read_table(path).column("inspection_id").to_pylist()}
+    landed_ids = {
+        i
+        for path in current_files(config)["inspections"]
+        for i in pq.read_table(path).column("inspection_id").to_pylist()
+    }
     assert landed_ids == {f"yos-{k:05d}" for k in range(1, 6)} | {"fix-0100"}
     assert (config.validation_dir / next(p.name for p in config.validation_dir.iterdir()) / "index.html").exists()

@@ -56,33 +56,62 @@ FAILING = {
     "cases_fail_value_pattern": [("cases.csv", 3, "case_ref", "value_pattern")],
     "cases_fail_value_too_long": [("cases.csv", 3, "case_ref", "value_too_long")],
     "cases_fail_value_out_of_range": [("cases.csv", 5, "age", "value_out_of_range")],
-    "cases_fail_key_duplicated": [("cases.csv", 2, "case_ref", "key_duplicated"),
-                                  ("cases.csv", 6, "case_ref", "key_duplicated")],
+    "cases_fail_key_duplicated": [
+        ("cases.csv", 2, "case_ref", "key_duplicated"),
+        ("cases.csv", 6, "case_ref", "key_duplicated"),
+    ],
     "cases_fail_case_without_answers": [("cases.csv", 6, "case_ref", "case_without_answers")],
     # answers suite
-    "answers_fail_key_duplicated": [("answers.csv", 4, "case_ref+question_id", "key_duplicated"),
-                                    ("answers.csv", 12, "case_ref+question_id", "key_duplicated")],
+    "answers_fail_key_duplicated": [
+        ("answers.csv", 4, "case_ref+question_id", "key_duplicated"),
+        ("answers.csv", 12, "case_ref+question_id", "key_duplicated"),
+    ],
     "answers_fail_reference_unknown": [("answers.csv", 234, "case_ref", "reference_unknown")],
     "answers_fail_question_unknown": [("answers.csv", 6, "question_id", "question_unknown")],
     "answers_fail_question_not_for_case_type": [("answers.csv", 65, "question_id", "question_not_for_case_type")],
     "answers_fail_na_not_allowed": [("answers.csv", 3, "answer", "na_not_allowed")],
-    "answers_fail_prompt_without_key_question": [("answers.csv", 27, "answer", "prompt_without_key_question"),
-                                                 ("answers.csv", 28, "answer", "prompt_without_key_question")],
+    "answers_fail_prompt_without_key_question": [
+        ("answers.csv", 27, "answer", "prompt_without_key_question"),
+        ("answers.csv", 28, "answer", "prompt_without_key_question"),
+    ],
     "answers_fail_answer_not_relevant": [("answers.csv", 231, "answer", "answer_not_relevant")],
     # coverage suite
     "cases_fail_answer_missing": [("cases.csv", 3, "question_id", "answer_missing")],
     # ratings suite
-    "ratings_fail_key_duplicated": [("ratings.csv", 2, "standard_id+kind", "key_duplicated"),
-                                    ("ratings.csv", 7, "standard_id+kind", "key_duplicated")],
+    "ratings_fail_key_duplicated": [
+        ("ratings.csv", 2, "standard_id+kind", "key_duplicated"),
+        ("ratings.csv", 7, "standard_id+kind", "key_duplicated"),
+    ],
     "ratings_fail_standard_unknown": [("ratings.csv", 7, "standard_id", "standard_unknown")],
     "ratings_fail_rating_judgement_not_judged": [("ratings.csv", 7, "kind", "rating_judgement_not_judged")],
     "ratings_fail_rating_override_not_case": [("ratings.csv", 7, "kind", "rating_override_not_case")],
 }
-PASSING = ["pass_csv", "pass_xlsx.xlsx", "pass_normalised", "pass_embedded_newline", "pass_unexpected_column",
-           "pass_no_ratings", "inspection_pass_bom", "cases_pass_crlf"]
-STRUCTURAL_RULES = {"file_missing", "sheet_missing", "file_not_text", "file_not_utf8", "column_duplicated",
-                    "column_missing", "column_unnamed", "file_delimiter", "file_empty", "file_unreadable",
-                    "row_field_count", "rows_too_few", "rows_too_many", "submission_format"}
+PASSING = [
+    "pass_csv",
+    "pass_xlsx.xlsx",
+    "pass_normalised",
+    "pass_embedded_newline",
+    "pass_unexpected_column",
+    "pass_no_ratings",
+    "inspection_pass_bom",
+    "cases_pass_crlf",
+]
+STRUCTURAL_RULES = {
+    "file_missing",
+    "sheet_missing",
+    "file_not_text",
+    "file_not_utf8",
+    "column_duplicated",
+    "column_missing",
+    "column_unnamed",
+    "file_delimiter",
+    "file_empty",
+    "file_unreadable",
+    "row_field_count",
+    "rows_too_few",
+    "rows_too_many",
+    "submission_format",
+}
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +120,14 @@ def verdicts(tmp_path_factory):
     config = RunConfig(data_dir=tmp_path_factory.mktemp("corpus"))
     raws = [read_submission(sub) for sub in discover(CORPUS)]
     found = validate_submissions(raws, config=config, run_id="corpus")
-    return {raw.submission.name: (raw.problems + found[raw.submission.name][0],
-                                  raw.warnings + found[raw.submission.name][1], raw.notices) for raw in raws}
+    return {
+        raw.submission.name: (
+            raw.problems + found[raw.submission.name][0],
+            raw.warnings + found[raw.submission.name][1],
+            raw.notices,
+        )
+        for raw in raws
+    }
 
 
 def _where(name: str, problems) -> list[tuple]:
@@ -111,8 +146,12 @@ def test_passing_fixture_has_no_errors(verdicts, name):
 
 
 def test_every_rule_has_a_failing_fixture_named_for_it():
-    suite_rules = {e["meta"]["rule"] for path in EXPECTATIONS_DIR.glob("*.json")
-                   for e in json.loads(path.read_text())["expectations"] if e["severity"] == "critical"}
+    suite_rules = {
+        e["meta"]["rule"]
+        for path in EXPECTATIONS_DIR.glob("*.json")
+        for e in json.loads(path.read_text())["expectations"]
+        if e["severity"] == "critical"
+    }
     fixtures = {p.name for p in CORPUS.iterdir()}
     named = {n.split("_fail_", 1)[1].split(".")[0] for n in fixtures if "_fail_" in n}
     assert named == suite_rules | STRUCTURAL_RULES
@@ -127,8 +166,34 @@ def test_case_all_na_reports_the_case_and_each_required_na(verdicts):
     na_rows = [p.row for p in errors if p.rule == "na_not_allowed"]
     # C004 is answers rows 181-233; these are its 26 questions that may not be na (3.x.x key questions
     # and prompts answered for every out-of-court case)
-    assert na_rows == [181, 182, 183, 184, 186, 188, 189, 190, 191, 192, 193, 195, 196, 197, 198, 199, 200, 202,
-                       212, 213, 214, 215, 216, 217, 224, 228]
+    assert na_rows == [
+        181,
+        182,
+        183,
+        184,
+        186,
+        188,
+        189,
+        190,
+        191,
+        192,
+        193,
+        195,
+        196,
+        197,
+        198,
+        199,
+        200,
+        202,
+        212,
+        213,
+        214,
+        215,
+        216,
+        217,
+        224,
+        228,
+    ]
     assert {p.rule for p in errors} == {"case_all_na", "na_not_allowed"}
 
 
@@ -138,20 +203,28 @@ def test_messages_name_the_rule_and_the_allowed_values(verdicts):
     assert errors["cases_fail_code_not_in_set"].value == "M"
     assert errors["cases_fail_value_out_of_range"].message == "9 is outside 10-18"
     assert errors["answers_fail_question_not_for_case_type"].message == (
-        "question 3.1.1 belongs to standard 3.1, which applies to out_of_court cases only; case 'C001' is court")
+        "question 3.1.1 belongs to standard 3.1, which applies to out_of_court cases only; case 'C001' is court"
+    )
     assert errors["answers_fail_answer_not_relevant"].message == (
         "question 3.4.2 applies only to cases with disposal youth_conditional_caution; case 'C004' has disposal "
-        "youth_caution, so the answer must be na")
+        "youth_caution, so the answer must be na"
+    )
     assert errors["cases_fail_answer_missing"].message == (
-        "case 'C002' (court) has no answer to question 2.1.1.a, which must be answered for every case it applies to")
+        "case 'C002' (court) has no answer to question 2.1.1.a, which must be answered for every case it applies to"
+    )
     assert errors["answers_fail_prompt_without_key_question"].message == (
         "prompt 2.2.2.b is answered yes for case 'C001' but its key question 2.2.2 is na: a prompt is answered yes "
-        "or no only where its key question is")
+        "or no only where its key question is"
+    )
     assert errors["answers_fail_key_duplicated"].message == (
-        "(case_ref, question_id) = (C001, 2.1.1.b) appears on more than one row: rows 4, 12")
+        "(case_ref, question_id) = (C001, 2.1.1.b) appears on more than one row: rows 4, 12"
+    )
     assert errors["ratings_fail_rating_judgement_not_judged"].message == (
-        "standard 2.2 is rated from case answers, so it takes no judgement rating (judged standards: 1.1, 1.2, 1.3, 1.4)")
-    assert errors["inspection_fail_date_order"].message == "fieldwork_end 2019-03-01 is before fieldwork_start 2019-03-04"
+        "standard 2.2 is rated from case answers, so it takes no judgement rating (judged standards: 1.1, 1.2, 1.3, 1.4)"
+    )
+    assert (
+        errors["inspection_fail_date_order"].message == "fieldwork_end 2019-03-01 is before fieldwork_start 2019-03-04"
+    )
     assert errors["cases_fail_value_missing"].value is None
 
 
@@ -159,13 +232,17 @@ def test_warnings_and_notices(verdicts):
     _, warnings, _ = verdicts["pass_no_ratings"]
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in warnings] == [
         ("pass_no_ratings/ratings.csv", None, "standard_id", s, "rating_judgement_missing")
-        for s in ("1.1", "1.2", "1.3", "1.4")]
+        for s in ("1.1", "1.2", "1.3", "1.4")
+    ]
     _, warnings, _ = verdicts["pass_unexpected_column"]
     assert _where("pass_unexpected_column", warnings) == [("cases.csv", 1, "team", "column_unexpected")]
     _, _, notices = verdicts["pass_normalised"]
     assert [(n.file.split("/")[1], n.column, n.count) for n in notices] == [
-        ("inspection.csv", "provider", 1), ("cases.csv", "case_type", 1), ("cases.csv", "gender", 1),
-        ("answers.csv", "answer", 1)]
+        ("inspection.csv", "provider", 1),
+        ("cases.csv", "case_type", 1),
+        ("cases.csv", "gender", 1),
+        ("answers.csv", "answer", 1),
+    ]
     _, _, notices = verdicts["inspection_pass_bom"]
     assert [n.message for n in notices] == ["byte-order mark removed"]
 

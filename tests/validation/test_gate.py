@@ -55,10 +55,12 @@ def test_an_older_submission_cannot_replace_a_later_landed_one(tmp_path):
 
     errors, _ = validate_submission(read_submission(_sub(config.raw_dir, "a_older")), config=config, run_id="r2")
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in errors] == [
-        ("a_older/inspection.csv", 2, "inspection_id", "fix-0001", "inspection_id_unique")]
+        ("a_older/inspection.csv", 2, "inspection_id", "fix-0001", "inspection_id_unique")
+    ]
     assert errors[0].message == (
         "inspection_id 'fix-0001' is already landed from submission 'b_later', received 2019-06-20T09:00:00+00:00, "
-        "after this one (2019-06-10T09:00:00+00:00); drop a newer version to change it")
+        "after this one (2019-06-10T09:00:00+00:00); drop a newer version to change it"
+    )
 
     newest = read_submission(_sub(config.raw_dir, "c_newest"))
     assert validate_submission(newest, config=config, run_id="r2") == ([], [])  # supersedes
@@ -72,7 +74,10 @@ def test_prevalidate_checks_a_drop_in_batches_and_saves_each_verdict(tmp_path):
     subs = [_sub(CORPUS, name) for name in names]
 
     assert prevalidate(subs, config=config, run_id="r1", batch_rows=300) == {
-        "validated": 3, "batches": 2, "rejected": 1}  # 232 + 232 answer rows reach 300: a batch; then one more
+        "validated": 3,
+        "batches": 2,
+        "rejected": 1,
+    }  # 232 + 232 answer rows reach 300: a batch; then one more
     verdicts = sorted(p.name for p in (config.validation_dir / "r1" / "verdicts").iterdir())
     assert verdicts == ["answers_fail_na_not_allowed.json", "pass_csv.json", "pass_xlsx.xlsx.json"]
 
@@ -95,7 +100,11 @@ def test_submissions_validated_from_two_threads_get_their_own_verdicts(tmp_path)
         together = list(pool.map(lambda raw: validate_submission(raw, config=config, run_id="threads"), raws))
     assert together == alone
     assert [[p.rule for p in errors] for errors, _ in together] == [
-        [], ["question_unknown"], ["answer_missing"], ["standard_unknown"]]
+        [],
+        ["question_unknown"],
+        ["answer_missing"],
+        ["standard_unknown"],
+    ]
 
 
 def test_a_gx_fault_raises_and_is_not_reported_as_bad_data(tmp_path):
@@ -134,8 +143,12 @@ def test_rows_beyond_the_listing_limit_are_counted(tmp_path, monkeypatch):
 
     errors, _ = validate_submission(raw, config=RunConfig(data_dir=tmp_path), run_id="r1")
 
-    assert [(p.row, p.rule) for p in errors] == [(None, "code_not_in_set"), (3, "code_not_in_set"),
-                                                 (4, "code_not_in_set"), (5, "code_not_in_set")]
+    assert [(p.row, p.rule) for p in errors] == [
+        (None, "code_not_in_set"),
+        (3, "code_not_in_set"),
+        (4, "code_not_in_set"),
+        (5, "code_not_in_set"),
+    ]
     assert errors[0].message == "7 more rows break code_not_in_set; only the first 3 are listed"
 
 
@@ -148,4 +161,5 @@ def test_a_200_mb_file_is_rejected_before_it_is_read(tmp_path):
     assert [(p.file, p.rule) for p in raw.problems] == [("huge/answers.csv", "file_too_large")]
     assert raw.problems[0].message == (
         f"huge/answers.csv is 200 MB; a submission file must be under {MAX_FILE_BYTES // 2**20} MB "
-        "(one inspection's data is a few MB at most)")
+        "(one inspection's data is a few MB at most)"
+    )

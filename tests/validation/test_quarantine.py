@@ -43,7 +43,11 @@ def test_a_rejected_submission_is_quarantined_whole_with_every_problem(tmp_path)
         rows = list(csv.DictReader(handle))
     assert len(rows) == 27 == len(outcome.problems)
     assert list(rows[0]) == ["file", "row", "column", "value", "rule", "message"]
-    assert (rows[0]["file"], rows[0]["row"], rows[0]["rule"]) == ("cases_fail_case_all_na/cases.csv", "5", "case_all_na")
+    assert (rows[0]["file"], rows[0]["row"], rows[0]["rule"]) == (
+        "cases_fail_case_all_na/cases.csv",
+        "5",
+        "case_all_na",
+    )
     readme = (target / "README.txt").read_text()
     assert "Rules broken (problems): case_all_na (1), na_not_allowed (26)." in readme
     assert not (config.parquet_dir).exists()
@@ -51,7 +55,11 @@ def test_a_rejected_submission_is_quarantined_whole_with_every_problem(tmp_path)
         (record,) = ledger.history()
         assert (record.status, record.error_count) == ("rejected", 27)
         assert ledger.table_counts(record.id) == {
-            "inspections": (1, 0, 1), "cases": (4, 0, 4), "answers": (232, 0, 232), "ratings": (5, 0, 5)}
+            "inspections": (1, 0, 1),
+            "cases": (4, 0, 4),
+            "answers": (232, 0, 232),
+            "ratings": (5, 0, 5),
+        }
 
 
 def test_a_formula_in_errors_csv_is_made_inert(tmp_path):
@@ -59,7 +67,7 @@ def test_a_formula_in_errors_csv_is_made_inert(tmp_path):
     outcome = _process(config, "inspection_fail_text_formula")
     with (config.data_dir / outcome.quarantine_path / "errors.csv").open(newline="", encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
-    assert row["value"] == "'=HYPERLINK(\"http://example.org\",\"Ashford\")"
+    assert row["value"] == '\'=HYPERLINK("http://example.org","Ashford")'
     assert outcome.problems[0].value == '=HYPERLINK("http://example.org","Ashford")'
 
 
@@ -75,10 +83,19 @@ def test_embedded_newlines_land_as_written(tmp_path):
     assert reason[-1] == "Professional discretion:\nlowest key question 78.9%, within five points"
 
 
-@pytest.mark.parametrize("name", ["answers_fail_file_not_text", "inspection_fail_file_not_utf8",
-                                  "cases_fail_file_unreadable.xlsx", "cases_fail_row_field_count",
-                                  "cases_fail_file_empty", "cases_fail_rows_too_few", "cases_fail_file_delimiter",
-                                  "answers_fail_file_not_utf8"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "answers_fail_file_not_text",
+        "inspection_fail_file_not_utf8",
+        "cases_fail_file_unreadable.xlsx",
+        "cases_fail_row_field_count",
+        "cases_fail_file_empty",
+        "cases_fail_rows_too_few",
+        "cases_fail_file_delimiter",
+        "answers_fail_file_not_utf8",
+    ],
+)
 def test_files_that_are_not_what_they_claim_are_rejected_with_a_plain_message(tmp_path, name):
     outcome = _process(RunConfig(data_dir=tmp_path), name)
     assert outcome.status == "rejected"

@@ -35,11 +35,22 @@ def test_tightening_a_record_schema_changes_the_suite(tmp_path):
     suites = build_suites(schemas=load_record_schemas(records))
 
     assert _expectation(suites, "cases", "value_out_of_range")["kwargs"] == {
-        "column": "age_number", "min_value": 10, "max_value": 17}
-    gender = [v for v in _expectation(suites, "cells", "code_not_in_set")["kwargs"]["value_set"]
-              if v.startswith("cases.gender=")]
-    assert gender == ["cases.gender=female", "cases.gender=male", "cases.gender=nonbinary", "cases.gender=other",
-                      "cases.gender=unknown"]
+        "column": "age_number",
+        "min_value": 10,
+        "max_value": 17,
+    }
+    gender = [
+        v
+        for v in _expectation(suites, "cells", "code_not_in_set")["kwargs"]["value_set"]
+        if v.startswith("cases.gender=")
+    ]
+    assert gender == [
+        "cases.gender=female",
+        "cases.gender=male",
+        "cases.gender=nonbinary",
+        "cases.gender=other",
+        "cases.gender=unknown",
+    ]
 
 
 def test_framework_rules_are_value_sets_of_keys_from_the_framework_file():
@@ -51,7 +62,9 @@ def test_framework_rules_are_value_sets_of_keys_from_the_framework_file():
     assert "yos-2018|2.1.1.a" in questions and "yos-2018|1.1" not in questions
 
     applies = _expectation(suites, "answers", "question_not_for_case_type")["kwargs"]["value_set"]
-    assert applies == [f"yos-2018|2.{i}|court" for i in range(1, 5)] + [f"yos-2018|3.{i}|out_of_court" for i in range(1, 5)]
+    assert applies == [f"yos-2018|2.{i}|court" for i in range(1, 5)] + [
+        f"yos-2018|3.{i}|out_of_court" for i in range(1, 5)
+    ]
 
     forbidden = _expectation(suites, "answers", "na_not_allowed")["kwargs"]["value_set"]
     assert "yos-2018|2.1.1|court" in forbidden  # asked of every court case
@@ -61,11 +74,16 @@ def test_framework_rules_are_value_sets_of_keys_from_the_framework_file():
     assert len(forbidden) == 52
 
     relevant = _expectation(suites, "answers", "answer_not_relevant")["kwargs"]["value_set"]
-    assert relevant == [f"yos-2018|{q}|out_of_court|disposal=youth_conditional_caution"
-                        for q in ("3.4.2.a", "3.4.2.b", "3.4.2")]  # sorted
+    assert relevant == [
+        f"yos-2018|{q}|out_of_court|disposal=youth_conditional_caution" for q in ("3.4.2.a", "3.4.2.b", "3.4.2")
+    ]  # sorted
 
     assert _expectation(suites, "ratings", "rating_judgement_not_judged")["kwargs"]["value_set"] == [
-        "yos-2018|1.1", "yos-2018|1.2", "yos-2018|1.3", "yos-2018|1.4"]
+        "yos-2018|1.1",
+        "yos-2018|1.2",
+        "yos-2018|1.3",
+        "yos-2018|1.4",
+    ]
 
 
 def test_every_expectation_names_its_rule_and_message():
