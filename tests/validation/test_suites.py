@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 from yotbench.config import EXPECTATIONS_DIR, RECORDS_DIR
 from yotbench.expectations import build_suites, render, stale_suites
@@ -96,3 +97,10 @@ def test_every_expectation_names_its_rule_and_message():
             # a rule that makes another redundant comes first, so its rows are known when the other is read
             assert set(meta.get("unless", [])) <= seen, (name, meta["rule"])
             seen.add(meta["rule"])
+
+
+def test_every_rule_is_documented():
+    documented = (Path(__file__).parents[2] / "docs" / "validation.md").read_text(encoding="utf-8")
+    rules = {e["meta"]["rule"] for suite in build_suites().values() for e in suite["expectations"]}
+    rules |= {"file_too_large", "file_delimiter", "column_unexpected", "submission_format"}
+    assert {rule for rule in rules if f"`{rule}`" not in documented} == set()
