@@ -6,7 +6,10 @@ and has a sidecar .yml with its grain, columns and invariants; this module creat
 the objects, checks the invariants and swaps the finished file into place.
 
 Case-level data (anything derived from case_ref) lives only in TEMP views and tables
-of the build connection; only the `marts` schema is written to the file.
+of the build connection; only the `marts` schema is written to the file. The landed
+store is read through a cache (DIR/.tmp/store.duckdb: the current Parquet as four
+DuckDB tables, updated with what changed since the last build; case level like the
+Parquet it copies, never published, safe to delete).
 
 The build is split so another step can add tables before publishing:
 
@@ -17,6 +20,7 @@ The build is split so another step can add tables before publishing:
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -39,6 +43,8 @@ from yotbench.faults import checkpoint
 from yotbench.frameworks import Framework, load_frameworks
 from yotbench.landing import ARROW_SCHEMAS
 from yotbench.store import STORE_TABLES, current_files
+
+log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "intermediate", "marts")
 CASE_LEVEL_LAYERS = ("staging", "intermediate")
@@ -215,8 +221,28 @@ def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> N
         con.unregister(view)
 
 
-def register_store(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]]) -> None:
-    """The current landed Parquet as TEMP tables src_inspections, src_cases, src_answers, src_ratings."""
+def register_store(
+    con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], cache_path: Path | None = None
+) -> None:
+    """The current landed Parquet as src_inspections, src_cases, src_answers, src_ratings (TEMP).
+
+    With `cache_path`, they are copied from a DuckDB copy of the store kept at that path, brought
+    up to date with `files` first (see sync_store_cache) and detached again; if the cache cannot
+    be used (another process has it open, or it is damaged), the Parquet files are read instead."""
+    if cache_path is not None:
+        try:
+            sync_store_cache(con, files, cache_path)
+        except duckdb.Error as exc:
+            log.warning("store cache %s not used (%s); reading the Parquet files", cache_path, exc)
+            _detach_cache(con)
+        else:
+            try:
+                for table in STORE_TABLES:
+                    columns = ", ".join(ARROW_SCHEMAS[table].names)
+                    con.execute(f"create or replace temp table src_{table} as select {columns} from {CACHE_ALIAS}.{table}")
+            finally:
+                _detach_cache(con)
+            return
     for table in STORE_TABLES:
         name = _check_identifier(f"src_{table}")
         paths = [str(p) for p in files.get(table, [])]
@@ -227,6 +253,105 @@ def register_store(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]])
             )
         else:
             _temp_table(con, name, ARROW_SCHEMAS[table].empty_table())
+
+
+# The store cache: the current landed tables in one DuckDB file, so a build reads a few compressed
+# tables instead of four Parquet files per inspection, and reads only what changed since the last.
+CACHE_ALIAS = "store_cache"
+CACHE_LAYOUT = "1"  # change when the cache's tables change shape
+
+
+def store_cache_path(config: RunConfig) -> Path:
+    """Where the store cache lives: scratch space beside the data (case level, never published; safe to delete)."""
+    return config.tmp_dir / "store.duckdb"
+
+
+def _cache_fingerprint() -> str:
+    return CACHE_LAYOUT + ";" + ";".join(f"{t}:{ARROW_SCHEMAS[t]}" for t in STORE_TABLES)
+
+
+def _detach_cache(con: duckdb.DuckDBPyConnection) -> None:
+    attached = con.execute(
+        "select count(*) from duckdb_databases() where database_name = $name", {"name": CACHE_ALIAS}
+    ).fetchall()
+    if attached[0][0]:
+        con.execute(f"detach {CACHE_ALIAS}")
+
+
+def sync_store_cache(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], cache: Path) -> dict[str, int]:
+    """Attach the cache to `con` as store_cache and make its tables hold exactly `files`.
+
+    Each row keeps the Parquet file it came from (_file); files.path/size/mtime say which files
+    the cache holds. Rows of files no longer current are deleted and new files are read, in one
+    transaction, so a killed run leaves the cache as it was. Returns the files added and removed."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"attach '{_quoted_path(cache)}' as {CACHE_ALIAS}")
+    try:
+        return _sync(con, files)
+    except BaseException:
+        _detach_cache(con)
+        raise
+
+
+def _quoted_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _sync(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]]) -> dict[str, int]:
+    db = CACHE_ALIAS
+    con.execute(f"create table if not exists {db}.meta (key varchar primary key, value varchar)")
+    layout = con.execute(f"select value from {db}.meta where key = 'layout'").fetchall()
+    if layout != [(_cache_fingerprint(),)]:
+        # (Re)create the tables; the layout is recorded last, so an interrupted start is redone.
+        con.execute(f"delete from {db}.meta")
+        for table in (*STORE_TABLES, "files"):
+            con.execute(f"drop table if exists {db}.{table}")
+        con.execute(f"create table {db}.files (table_name varchar, path varchar, size bigint, mtime double)")
+        for table in STORE_TABLES:
+            con.register("_cache_shape", ARROW_SCHEMAS[table].empty_table())
+            try:
+                con.execute(f"create table {db}.{table} as select *, cast(null as varchar) as _file from _cache_shape")
+            finally:
+                con.unregister("_cache_shape")
+        con.execute(f"insert into {db}.meta values ('layout', $layout)", {"layout": _cache_fingerprint()})
+    wanted = set()
+    for table in STORE_TABLES:
+        for path in files.get(table, []):
+            stat = path.stat()
+            wanted.add((table, str(path), stat.st_size, stat.st_mtime))
+    held = set(con.execute(f"select table_name, path, size, mtime from {db}.files").fetchall())
+    gone, new = held - wanted, wanted - held
+    if not gone and not new:
+        return {"added": 0, "removed": 0}
+    con.execute("begin")
+    try:
+        for table in STORE_TABLES:
+            old_paths = sorted(path for t, path, *_ in gone if t == table)
+            if old_paths:
+                con.execute(f"delete from {db}.{table} where _file in (select unnest($paths))", {"paths": old_paths})
+            new_paths = sorted(path for t, path, *_ in new if t == table)
+            if new_paths:
+                columns = ", ".join(ARROW_SCHEMAS[table].names)
+                con.execute(
+                    f"insert into {db}.{table} select {columns}, filename from read_parquet($paths, filename = true)",
+                    {"paths": new_paths},
+                )
+        if gone:
+            con.execute(
+                f"delete from {db}.files where path in (select unnest($paths))",
+                {"paths": sorted(path for _, path, *_ in gone)},
+            )
+        if new:
+            tables, paths, sizes, mtimes = (list(column) for column in zip(*sorted(new), strict=True))
+            con.execute(
+                f"insert into {db}.files select unnest($tables), unnest($paths), unnest($sizes), unnest($mtimes)",
+                {"tables": tables, "paths": paths, "sizes": sizes, "mtimes": mtimes},
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return {"added": len(new), "removed": len(gone)}
 
 
 def register_landed_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
@@ -480,8 +605,9 @@ def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str]) -> None
 
 def open_case_level(con: duckdb.DuckDBPyConnection, config: RunConfig) -> None:
     """Register the current store and the frameworks on `con`, then the staging and intermediate
-    models as TEMP views/tables (int_answers_enriched among them). Nothing is written to the file."""
-    register_store(con, current_files(config))
+    models as TEMP views/tables (int_answers_enriched among them). Nothing is written to `con`'s
+    file; the store is read through the store cache (store_cache_path), updated first if need be."""
+    register_store(con, current_files(config), cache_path=store_cache_path(config))
     register_frameworks(con)
     create_models(con, CASE_LEVEL_LAYERS)
 

@@ -20,7 +20,8 @@ pooled as (
         results.question_id,
         results.characteristic,
         results.group_value,
-        count(distinct results.inspection_id) as inspections,
+        -- one results row per inspection in each group (its grain), so count(*) counts inspections
+        count(*) as inspections,
         cast(sum(results.relevant_cases) as bigint) as relevant_cases,
         cast(sum(results.yes_cases) as bigint) as yes_cases
     from results

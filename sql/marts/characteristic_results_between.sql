@@ -19,7 +19,8 @@ pooled as (
         question_id,
         characteristic,
         group_value,
-        count(distinct inspection_id) as inspections,
+        -- one results row per inspection in each group (its grain), so count(*) counts inspections
+        count(*) as inspections,
         cast(sum(relevant_cases) as bigint) as relevant_cases,
         cast(sum(yes_cases) as bigint) as yes_cases
     from results
