@@ -88,21 +88,17 @@ class Frames:
 def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
     """A table of every submission that has it, as object text (blanks as None), with _submission and _file."""
     columns = list(load_record_schemas()[table].columns)
-    parts = []
-    for raw in raws:
-        if table not in raw.tables:
-            continue
-        source = raw.tables[table]
-        part = pd.DataFrame({name: source[name].to_numpy(dtype=object) for name in columns})
-        part.insert(0, ROW_COLUMN, source[ROW_COLUMN].to_numpy())
-        part.insert(0, "_file", raw.files[table])
-        part.insert(0, SUBMISSION, raw.submission.name)
-        parts.append(part)
+    parts = [
+        raw.tables[table][[ROW_COLUMN, *columns]].assign(**{SUBMISSION: raw.submission.name, "_file": raw.files[table]})
+        for raw in raws
+        if table in raw.tables
+    ]
     if not parts:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in [SUBMISSION, "_file", ROW_COLUMN, *columns]})
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    for name in columns:
-        out[name] = out[name].where(out[name] != "", None)
+    out = pd.concat(parts, ignore_index=True)[[SUBMISSION, "_file", ROW_COLUMN, *columns]]
+    for name in [SUBMISSION, "_file", *columns]:
+        values = out[name].astype(object)
+        out[name] = values.where(values != "", None)
     return out
 
 
@@ -767,8 +763,12 @@ def _save_verdict(
         "errors": [p.as_dict() for p in errors],
         "warnings": [p.as_dict() for p in warnings],
     }
-    with atomic_file(_verdict_path(config, run_id, raw.submission.name)) as tmp:
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
+    # a verdict is a cache of this run (lost, it is recomputed), so it is replaced atomically but not fsynced
+    target = _verdict_path(config, run_id, raw.submission.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def _saved_verdict(config: RunConfig, run_id: str, raw: RawSubmission) -> tuple[list[Problem], list[Problem]] | None:
