@@ -63,8 +63,8 @@ from yotbench.records import TABLES, load_record_schemas
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 500_000  # answer rows per GX run when a drop is validated ahead of landing
-SAVED_UNEXPECTED = 200
-MAX_LISTED = 5_000  # problems listed per submission, file and rule; beyond that errors.csv gives the count  # failing rows kept per expectation in saved results (errors.csv has them all)
+SAVED_UNEXPECTED = 200  # failing rows kept per expectation in the saved results (errors.csv has them all)
+MAX_LISTED = 5_000  # problems listed per submission, file and rule; beyond that errors.csv gives the count
 CASE_CODES = ("case_type", "disposal", "gender", "ethnicity", "looked_after", "rosh", "safety_wellbeing")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -291,6 +291,20 @@ def _answers(tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame
     return answers
 
 
+COVERAGE_COLUMNS = [
+    SUBMISSION,
+    "_file",
+    ROW_COLUMN,
+    "framework",
+    "case_ref",
+    "case_type",
+    "question_id",
+    "standard_id",
+    "unanswered_key",
+    "unjudged_key",
+]
+
+
 def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame:
     """The answers each case (that has answers at all) lacks, and the judgements each inspection lacks."""
     case_table = _case_table(cases)
@@ -344,20 +358,6 @@ def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks
         if name not in coverage.columns:
             coverage[name] = None
     return coverage[COVERAGE_COLUMNS].astype({ROW_COLUMN: object})
-
-
-COVERAGE_COLUMNS = [
-    SUBMISSION,
-    "_file",
-    ROW_COLUMN,
-    "framework",
-    "case_ref",
-    "case_type",
-    "question_id",
-    "standard_id",
-    "unanswered_key",
-    "unjudged_key",
-]
 
 
 def _absent_file(raw: RawSubmission, table: str) -> str:
@@ -500,8 +500,10 @@ class _Gate:
                     complete = list(
                         validator.validate_expectation_suite(self.suite(name, frames.frameworks, failed)).results
                     )
-                    for res in complete:
+                    for i, res in zip(failed, complete, strict=True):
                         _check_crash(name, res)
+                        if res.expectation_config.meta != first.results[i].expectation_config.meta or res.success:
+                            raise GateCrashed(f"suite {name}: the COMPLETE pass did not repeat the failed expectations")
                 merged = first.to_json_dict()
                 for i, res in zip(failed, complete, strict=True):
                     merged["results"][i] = _trimmed(res.to_json_dict())
