@@ -92,7 +92,9 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
     with RunLock(config.lock_path, run_id) as lock, Ledger(config.ledger_path) as ledger:
         if lock.stale:
             logger.warning("run %s ended without releasing its lock; cleared", lock.stale.get("run_id"))
-            record.notes.append(f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared")
+            record.notes.append(
+                f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared"
+            )
         pipeline.clear_leftovers(config)
         ledger.start_run(run_id)
         try:
@@ -121,7 +123,9 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
 
             reason = pipeline.publish_reason(config, record, ledger)
             if reason is None:
-                record.notes.append("nothing new or changed: marts and briefings left as published (use --rebuild to rebuild)")
+                record.notes.append(
+                    "nothing new or changed: marts and briefings left as published (use --rebuild to rebuild)"
+                )
                 record.outputs.update(pipeline.published_outputs(ledger))
             else:
                 logger.info("publishing: %s", reason)

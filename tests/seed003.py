@@ -78,12 +78,10 @@ def parse(path: Path = SEED) -> dict[str, PublishedStandard]:
             if mode == "key":
                 current.key_questions.append(PublishedKeyQuestion(text, relevant, yes))
             else:
-                current.key_questions[kq_index].prompts.append(
-                    PublishedQuestion(text, relevant, yes)
-                )
+                current.key_questions[kq_index].prompts.append(PublishedQuestion(text, relevant, yes))
             continue
         # A plain line ending in "?" is the heading of a prompt table.
-        if line.endswith("?") and not line[0] in "¹²³⁴⁵⁶⁷⁸⁹⁰":
+        if line.endswith("?") and line[0] not in "¹²³⁴⁵⁶⁷⁸⁹⁰":
             mode = "prompt"
             kq_index += 1
     return standards

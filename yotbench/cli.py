@@ -56,8 +56,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
-        runner = DaskTaskRunner(address=config.dask_address) if config.dask_address else DaskTaskRunner(
-            cluster_kwargs={"n_workers": config.landing_workers, "threads_per_worker": 1, "processes": True})
+        runner = (
+            DaskTaskRunner(address=config.dask_address)
+            if config.dask_address
+            else DaskTaskRunner(
+                cluster_kwargs={"n_workers": config.landing_workers, "threads_per_worker": 1, "processes": True}
+            )
+        )
         flow = nightly.with_options(task_runner=runner)
     else:
         from prefect.task_runners import ThreadPoolTaskRunner
@@ -117,13 +122,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     frameworks = [args.framework] if args.framework else frameworks_in_period(config, args.date_from, args.date_to)
     if not frameworks:
-        print(f"yotbench brief: no inspection's fieldwork ended between {args.date_from} and {args.date_to}",
-              file=sys.stderr)
+        print(
+            f"yotbench brief: no inspection's fieldwork ended between {args.date_from} and {args.date_to}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     run_id = new_run_id()
     for framework in frameworks:
-        print(write_briefing(config, framework=framework, date_from=args.date_from, date_to=args.date_to,
-                             run_id=run_id))
+        print(
+            write_briefing(config, framework=framework, date_from=args.date_from, date_to=args.date_to, run_id=run_id)
+        )
     return EXIT_OK
 
 
@@ -134,8 +142,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     # The benchmark's Prefect state (an ephemeral server's database) stays beside its cached data.
     os.environ.setdefault("PREFECT_HOME", str(CACHE_DIR / "prefect-home"))
     _quiet_prefect()
-    options = BenchOptions(scale=args.scale, workers=args.workers, task_runner=args.task_runner,
-                           speedup=args.speedup, keep=args.keep, briefing=not args.no_briefing)
+    options = BenchOptions(
+        scale=args.scale,
+        workers=args.workers,
+        task_runner=args.task_runner,
+        speedup=args.speedup,
+        keep=args.keep,
+        briefing=not args.no_briefing,
+    )
     results = run_bench(options)
     print(format_table(results))
     print(f"results: {results['results_path']}" + (f"; data kept in {results['kept']}" if "kept" in results else ""))
@@ -191,19 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     brief = sub.add_parser("brief", help="write the aggregate briefing for a period into DATA_DIR/briefings/")
     data_dir(brief)
-    brief.add_argument("--from", dest="date_from", metavar="DATE", required=True, type=_date, help="first day (YYYY-MM-DD)")
+    brief.add_argument(
+        "--from", dest="date_from", metavar="DATE", required=True, type=_date, help="first day (YYYY-MM-DD)"
+    )
     brief.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_date, help="last day (YYYY-MM-DD)")
     brief.add_argument("--framework", help="framework id (default: every framework with inspections in the period)")
     brief.set_defaults(func=cmd_brief)
 
     bench = sub.add_parser("bench", help="benchmark every stage on a programme N times the sample (bench/results.json)")
-    bench.add_argument("--scale", type=_scale, default=1,
-                       help="multiple of the embedded sample: 1 ~ 72k answer rows, 100 ~ 7M (default 1)")
+    bench.add_argument(
+        "--scale",
+        type=_scale,
+        default=1,
+        help="multiple of the embedded sample: 1 ~ 72k answer rows, 100 ~ 7M (default 1)",
+    )
     bench.add_argument("--workers", type=int, default=2, help="submissions landed in parallel (default 2)")
-    bench.add_argument("--task-runner", choices=["threads", "dask"], default="threads",
-                       help="Prefect task runner for landing (default threads)")
-    bench.add_argument("--speedup", action="store_true",
-                       help="also land from empty with 1 worker, N threads and N Dask processes")
+    bench.add_argument(
+        "--task-runner",
+        choices=["threads", "dask"],
+        default="threads",
+        help="Prefect task runner for landing (default threads)",
+    )
+    bench.add_argument(
+        "--speedup", action="store_true", help="also land from empty with 1 worker, N threads and N Dask processes"
+    )
     bench.add_argument("--no-briefing", action="store_true", help="leave the briefings out of the nightly runs")
     bench.add_argument("--keep", action="store_true", help="keep the landed store and marts in bench/cache/scale-N/run")
     bench.set_defaults(func=cmd_bench)

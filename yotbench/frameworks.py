@@ -151,8 +151,13 @@ class Framework(_Strict):
         headlines = {h.id for h in self.headlines}
         ratings = set(codes["rating"])
         case_columns = {"case_type", "disposal", "gender", "ethnicity", "looked_after"}
-        code_of = {"looked_after": "looked_after", "disposal": "disposal", "gender": "gender",
-                   "ethnicity": "ethnicity", "case_type": "case_type"}
+        code_of = {
+            "looked_after": "looked_after",
+            "disposal": "disposal",
+            "gender": "gender",
+            "ethnicity": "ethnicity",
+            "case_type": "case_type",
+        }
 
         def unique(item_id: str) -> None:
             if item_id in seen:
@@ -162,11 +167,15 @@ class Framework(_Strict):
         for domain in self.domains:
             for case_type in domain.case_types:
                 if case_type not in codes["case_type"]:
-                    raise ValueError(f"domain {domain.id}: case type {case_type!r} is not one of {', '.join(codes['case_type'])}")
+                    raise ValueError(
+                        f"domain {domain.id}: case type {case_type!r} is not one of {', '.join(codes['case_type'])}"
+                    )
             for standard in domain.standards:
                 unique(standard.id)
                 if standard.rated_by != "judgement" and not domain.case_types:
-                    raise ValueError(f"standard {standard.id} is answered case by case but its domain names no case_types")
+                    raise ValueError(
+                        f"standard {standard.id} is answered case by case but its domain names no case_types"
+                    )
                 for kq in standard.key_questions:
                     unique(kq.id)
                     if not kq.id.startswith(standard.id + "."):
@@ -177,10 +186,14 @@ class Framework(_Strict):
                         raise ValueError(f"key question {kq.id}: headline {kq.headline!r} is not declared in headlines")
                     for column, values in (kq.relevant_when or {}).items():
                         if column not in case_columns:
-                            raise ValueError(f"key question {kq.id}: relevant_when column {column!r} is not a case code column")
+                            raise ValueError(
+                                f"key question {kq.id}: relevant_when column {column!r} is not a case code column"
+                            )
                         bad = set(values) - set(codes[code_of[column]])
                         if bad:
-                            raise ValueError(f"key question {kq.id}: relevant_when {column} values {sorted(bad)} are not codes")
+                            raise ValueError(
+                                f"key question {kq.id}: relevant_when {column} values {sorted(bad)} are not codes"
+                            )
                     for prompt in kq.prompts:
                         unique(prompt.id)
                         if not prompt.id.startswith(kq.id + "."):
@@ -221,17 +234,40 @@ class Framework(_Strict):
             for standard in domain.standards:
                 for kq in standard.key_questions:
                     order += 1
-                    rows.append(QuestionRow(
-                        self.id, domain.id, standard.id, kq.id, None, "key_question", kq.text,
-                        kq.area, kq.headline, kq.na_allowed, tuple(domain.case_types), order,
-                    ))
+                    rows.append(
+                        QuestionRow(
+                            self.id,
+                            domain.id,
+                            standard.id,
+                            kq.id,
+                            None,
+                            "key_question",
+                            kq.text,
+                            kq.area,
+                            kq.headline,
+                            kq.na_allowed,
+                            tuple(domain.case_types),
+                            order,
+                        )
+                    )
                     for prompt in kq.prompts:
                         order += 1
-                        rows.append(QuestionRow(
-                            self.id, domain.id, standard.id, prompt.id, kq.id, "prompt", prompt.text,
-                            kq.area, kq.headline, prompt.na_allowed or kq.na_allowed,
-                            tuple(domain.case_types), order,
-                        ))
+                        rows.append(
+                            QuestionRow(
+                                self.id,
+                                domain.id,
+                                standard.id,
+                                prompt.id,
+                                kq.id,
+                                "prompt",
+                                prompt.text,
+                                kq.area,
+                                kq.headline,
+                                prompt.na_allowed or kq.na_allowed,
+                                tuple(domain.case_types),
+                                order,
+                            )
+                        )
         return rows
 
     def key_question(self, question_id: str) -> KeyQuestion:

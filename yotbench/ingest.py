@@ -31,8 +31,8 @@ ROW_COLUMN = "_row"  # spreadsheet row number of each record (header = row 1)
 IGNORED_ENTRIES = re.compile(r"^(\.|_|~\$|readme)", re.IGNORECASE)
 MAX_LISTED = 50  # ragged rows etc. listed per file before summarising
 # One inspection's files are well under 2 MB (125 cases x 116 questions is ~0.4 MB of answers); a
-# file of 16 MB or more is rejected before it is read, so one bad drop cannot exhaust memory or time.
-MAX_FILE_BYTES = 16 * 1024 * 1024
+# file of 64 MB or more is rejected before it is read, so one bad drop cannot exhaust memory or time.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,9 @@ def discover(raw_dir: Path) -> list[Submission]:
 # --- reading -----------------------------------------------------------------
 
 
-def _problem(file: str, rule: str, message: str, row: int | None = None,
-             column: str | None = None, value: str | None = None) -> Problem:
+def _problem(
+    file: str, rule: str, message: str, row: int | None = None, column: str | None = None, value: str | None = None
+) -> Problem:
     return Problem(file=file, row=row, column=column, value=value, rule=rule, message=message)
 
 
@@ -129,11 +130,14 @@ def _too_large(path: Path, display: str, raw: RawSubmission) -> bool:
     size = path.stat().st_size
     if size < MAX_FILE_BYTES:
         return False
-    raw.problems.append(_problem(
-        display, "file_too_large",
-        f"{display} is {size / 2**20:.0f} MB; a submission file must be under {MAX_FILE_BYTES // 2**20} MB "
-        "(one inspection's data is a few MB at most)",
-    ))
+    raw.problems.append(
+        _problem(
+            display,
+            "file_too_large",
+            f"{display} is {size / 2**20:.0f} MB; a submission file must be under {MAX_FILE_BYTES // 2**20} MB "
+            "(one inspection's data is a few MB at most)",
+        )
+    )
     return True
 
 
@@ -146,22 +150,28 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         raw.problems.append(_problem(display, "file_empty", f"{display} is empty: it needs a header row and data rows"))
         return None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raw.problems.append(_problem(
-            display, "file_not_utf8", f"{display} is saved as UTF-16 text; save it as 'CSV UTF-8'", row=1))
+        raw.problems.append(
+            _problem(display, "file_not_utf8", f"{display} is saved as UTF-16 text; save it as 'CSV UTF-8'", row=1)
+        )
         return None
     if b"\0" in data[:65536] or b"\0" in data[-65536:]:
-        raw.problems.append(_problem(display, "file_not_text", f"{display} is not a text CSV file (it contains binary data)"))
+        raw.problems.append(
+            _problem(display, "file_not_text", f"{display} is not a text CSV file (it contains binary data)")
+        )
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raw.problems.append(_problem(
-            display, "file_not_utf8",
-            f"{display} is not UTF-8: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; "
-            "save the file as 'CSV UTF-8'",
-            row=line,
-        ))
+        raw.problems.append(
+            _problem(
+                display,
+                "file_not_utf8",
+                f"{display} is not UTF-8: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; "
+                "save the file as 'CSV UTF-8'",
+                row=line,
+            )
+        )
         return None
     if text.startswith("\ufeff"):
         raw.notices.append(Notice(display, None, 1, "byte-order mark removed"))
@@ -171,14 +181,27 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
     header = [_header_key(h) for h in first]
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "semicolons" if ";" in header[0] else "tabs"
-        raw.problems.append(_problem(
-            display, "file_delimiter",
-            f"{display} separates its columns with {separator}; save it as comma-separated CSV", row=1))
+        raw.problems.append(
+            _problem(
+                display,
+                "file_delimiter",
+                f"{display} separates its columns with {separator}; save it as comma-separated CSV",
+                row=1,
+            )
+        )
         return None
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated or any(h == "" for h in header):
         for name in duplicated:
-            raw.problems.append(_problem(display, "column_duplicated", f"column {name!r} appears more than once in the header", row=1, column=name))
+            raw.problems.append(
+                _problem(
+                    display,
+                    "column_duplicated",
+                    f"column {name!r} appears more than once in the header",
+                    row=1,
+                    column=name,
+                )
+            )
         if "" in header:
             raw.problems.append(_problem(display, "column_unnamed", "the header has an empty column name", row=1))
         return None
@@ -220,13 +243,19 @@ def _report_ragged(text: str, display: str, width: int, raw: RawSubmission) -> N
         total += 1
         if listed < MAX_LISTED:
             listed += 1
-            raw.problems.append(_problem(
-                display, "row_field_count",
-                f"row {number} has {len(record)} fields; the header has {width}",
-                row=number, value=",".join(record)[:120],
-            ))
+            raw.problems.append(
+                _problem(
+                    display,
+                    "row_field_count",
+                    f"row {number} has {len(record)} fields; the header has {width}",
+                    row=number,
+                    value=",".join(record)[:120],
+                )
+            )
     if total > listed:
-        raw.problems.append(_problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields"))
+        raw.problems.append(
+            _problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields")
+        )
 
 
 def _cell_text(value: object) -> str:
@@ -251,7 +280,9 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
         book = CalamineWorkbook.from_path(str(sub.path))
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises several private types for damaged files
-        raw.problems.append(_problem(display, "file_unreadable", f"{display} cannot be opened as an .xlsx workbook: {exc}"))
+        raw.problems.append(
+            _problem(display, "file_unreadable", f"{display} cannot be opened as an .xlsx workbook: {exc}")
+        )
         return
     by_key = {name.strip().lower(): name for name in names}
     for table, schema in schemas.items():
@@ -259,7 +290,13 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
         label = f"{display}[{table}]"
         if sheet_name is None:
             if not schema.optional_table:
-                raw.problems.append(_problem(display, "sheet_missing", f"{display} has no sheet named {table!r} (sheets: {', '.join(names) or 'none'})"))
+                raw.problems.append(
+                    _problem(
+                        display,
+                        "sheet_missing",
+                        f"{display} has no sheet named {table!r} (sheets: {', '.join(names) or 'none'})",
+                    )
+                )
             continue
         if sheet_name != table:
             raw.notices.append(Notice(label, None, 1, f"sheet {sheet_name!r} read as {table!r}"))
@@ -271,7 +308,9 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
         texts = [[_cell_text(v) for v in row] for row in rows]
         numbered = [(i + 1, r) for i, r in enumerate(texts) if any(c.strip() for c in r)]
         if not numbered:
-            raw.problems.append(_problem(label, "file_empty", f"sheet {table!r} is empty: it needs a header row and data rows"))
+            raw.problems.append(
+                _problem(label, "file_empty", f"sheet {table!r} is empty: it needs a header row and data rows")
+            )
             continue
         header_row, header_cells = numbered[0]
         while header_cells and not header_cells[-1].strip():
@@ -280,15 +319,29 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
         duplicated = sorted({h for h in header if header.count(h) > 1})
         if duplicated or "" in header:
             for name in duplicated:
-                raw.problems.append(_problem(label, "column_duplicated", f"column {name!r} appears more than once in the header", row=header_row, column=name))
+                raw.problems.append(
+                    _problem(
+                        label,
+                        "column_duplicated",
+                        f"column {name!r} appears more than once in the header",
+                        row=header_row,
+                        column=name,
+                    )
+                )
             if "" in header:
-                raw.problems.append(_problem(label, "column_unnamed", "the header has an empty column name", row=header_row))
+                raw.problems.append(
+                    _problem(label, "column_unnamed", "the header has an empty column name", row=header_row)
+                )
             continue
         width = len(header)
         body = numbered[1:]
         overflow = [(n, r) for n, r in body if any(c.strip() for c in r[width:])]
-        for number, record in overflow[:MAX_LISTED]:
-            raw.problems.append(_problem(label, "row_field_count", f"row {number} has values beyond the header's {width} columns", row=number))
+        for number, _ in overflow[:MAX_LISTED]:
+            raw.problems.append(
+                _problem(
+                    label, "row_field_count", f"row {number} has values beyond the header's {width} columns", row=number
+                )
+            )
         if overflow:
             continue
         frame = pd.DataFrame([(r + [""] * width)[:width] for _, r in body], columns=header, dtype="str")
@@ -304,10 +357,13 @@ def read_submission(sub: Submission) -> RawSubmission:
     schemas = load_record_schemas()
     raw = RawSubmission(sub)
     if sub.format == "unknown":
-        raw.problems.append(_problem(
-            sub.name, "submission_format",
-            f"{sub.name} is not a submission: drop a folder of CSV files or one .xlsx workbook",
-        ))
+        raw.problems.append(
+            _problem(
+                sub.name,
+                "submission_format",
+                f"{sub.name} is not a submission: drop a folder of CSV files or one .xlsx workbook",
+            )
+        )
         return raw
     if sub.format == "xlsx":
         _read_workbook(sub, schemas, raw)
@@ -337,14 +393,28 @@ def _check_columns(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: 
     present = set(frame.columns) - {ROW_COLUMN}
     for name in schema.required_columns:
         if name not in present:
-            raw.problems.append(_problem(file, "column_missing", f"required column {name!r} is missing", row=1, column=name))
+            raw.problems.append(
+                _problem(file, "column_missing", f"required column {name!r} is missing", row=1, column=name)
+            )
     for name in sorted(present - set(schema.columns)):
-        raw.warnings.append(_problem(file, "column_unexpected", f"column {name!r} is not part of the {table} contract and is ignored", row=1, column=name))
+        raw.warnings.append(
+            _problem(
+                file,
+                "column_unexpected",
+                f"column {name!r} is not part of the {table} contract and is ignored",
+                row=1,
+                column=name,
+            )
+        )
     n = len(frame)
     if schema.min_rows is not None and n < schema.min_rows:
-        raw.problems.append(_problem(file, "rows_too_few", f"{file} has {n} data rows; at least {schema.min_rows} needed"))
+        raw.problems.append(
+            _problem(file, "rows_too_few", f"{file} has {n} data rows; at least {schema.min_rows} needed")
+        )
     if schema.max_rows is not None and n > schema.max_rows:
-        raw.problems.append(_problem(file, "rows_too_many", f"{file} has {n} data rows; at most {schema.max_rows} allowed"))
+        raw.problems.append(
+            _problem(file, "rows_too_many", f"{file} has {n} data rows; at most {schema.max_rows} allowed")
+        )
 
 
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -380,9 +450,16 @@ def _normalise(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: Reco
             mapping = _code_map(spec, pd.Index(column.unique()))
             if mapping:
                 changed = column.isin(mapping.keys())
-                frame[name] = column.map(lambda v: mapping.get(v, v))
+                frame[name] = column.replace(mapping)
                 example = next(iter(mapping.items()))
-                raw.notices.append(Notice(file, name, int(changed.sum()), f"{int(changed.sum())} values normalised (e.g. {example[0]!r} -> {example[1]!r})"))
+                raw.notices.append(
+                    Notice(
+                        file,
+                        name,
+                        int(changed.sum()),
+                        f"{int(changed.sum())} values normalised (e.g. {example[0]!r} -> {example[1]!r})",
+                    )
+                )
         else:
             stripped = column.str.strip()
             changed = int((stripped != column).sum())

@@ -8,6 +8,7 @@ transaction; the marts read exactly the files the ledger lists as current.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,26 +23,53 @@ from yotbench.ingest import RawSubmission
 LANDED_TABLES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
 
 ARROW_SCHEMAS = {
-    "inspections": pa.schema([
-        ("inspection_id", pa.string()), ("framework", pa.string()), ("provider", pa.string()),
-        ("region", pa.string()), ("nation", pa.string()), ("fieldwork_start", pa.date32()),
-        ("fieldwork_end", pa.date32()), ("published", pa.date32()), ("submission", pa.string()),
-        ("content_hash", pa.string()), ("run_id", pa.string()), ("landed_at", pa.timestamp("s", tz="UTC")),
-    ]),
-    "cases": pa.schema([
-        ("inspection_id", pa.string()), ("case_ref", pa.string()), ("case_type", pa.string()),
-        ("disposal", pa.string()), ("gender", pa.string()), ("ethnicity", pa.string()),
-        ("looked_after", pa.string()), ("age", pa.int8()), ("rosh", pa.string()),
-        ("safety_wellbeing", pa.string()),
-    ]),
-    "answers": pa.schema([
-        ("inspection_id", pa.string()), ("case_ref", pa.string()), ("question_id", pa.string()),
-        ("answer", pa.string()),
-    ]),
-    "ratings": pa.schema([
-        ("inspection_id", pa.string()), ("standard_id", pa.string()), ("rating", pa.string()),
-        ("kind", pa.string()), ("reason", pa.string()),
-    ]),
+    "inspections": pa.schema(
+        [
+            ("inspection_id", pa.string()),
+            ("framework", pa.string()),
+            ("provider", pa.string()),
+            ("region", pa.string()),
+            ("nation", pa.string()),
+            ("fieldwork_start", pa.date32()),
+            ("fieldwork_end", pa.date32()),
+            ("published", pa.date32()),
+            ("submission", pa.string()),
+            ("content_hash", pa.string()),
+            ("run_id", pa.string()),
+            ("landed_at", pa.timestamp("s", tz="UTC")),
+        ]
+    ),
+    "cases": pa.schema(
+        [
+            ("inspection_id", pa.string()),
+            ("case_ref", pa.string()),
+            ("case_type", pa.string()),
+            ("disposal", pa.string()),
+            ("gender", pa.string()),
+            ("ethnicity", pa.string()),
+            ("looked_after", pa.string()),
+            ("age", pa.int8()),
+            ("rosh", pa.string()),
+            ("safety_wellbeing", pa.string()),
+        ]
+    ),
+    "answers": pa.schema(
+        [
+            ("inspection_id", pa.string()),
+            ("case_ref", pa.string()),
+            ("question_id", pa.string()),
+            ("answer", pa.string()),
+        ]
+    ),
+    "ratings": pa.schema(
+        [
+            ("inspection_id", pa.string()),
+            ("standard_id", pa.string()),
+            ("rating", pa.string()),
+            ("kind", pa.string()),
+            ("reason", pa.string()),
+        ]
+    ),
 }
 
 
@@ -83,8 +111,9 @@ def parquet_path(parquet_dir: Path, table: str, framework: str, inspection_id: s
     return parquet_dir / table / framework / inspection_id / f"{content_hash[:12]}.parquet"
 
 
-def write_parquet(tables: dict[str, pa.Table], parquet_dir: Path, framework: str, inspection_id: str,
-                  content_hash: str) -> dict[str, str]:
+def write_parquet(
+    tables: dict[str, pa.Table], parquet_dir: Path, framework: str, inspection_id: str, content_hash: str
+) -> dict[str, str]:
     """Write each table beside any older version; returns table -> path relative to parquet_dir's parent."""
     files = {}
     for name, table in tables.items():
@@ -103,7 +132,5 @@ def retire(data_dir: Path, files: dict[str, str], history_dir: Path) -> None:
             target = history_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(source, target)
-            try:
+            with contextlib.suppress(OSError):  # other versions may still live there
                 source.parent.rmdir()
-            except OSError:
-                pass

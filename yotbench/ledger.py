@@ -137,11 +137,21 @@ class Ledger:
 
     def _submission(self, row: sqlite3.Row) -> LedgerSubmission:
         return LedgerSubmission(
-            id=row["id"], run_id=row["run_id"], name=row["name"], content_hash=row["content_hash"],
-            format=row["format"], inspection_id=row["inspection_id"], framework=row["framework"],
-            status=row["status"], received_at=row["received_at"], recorded_at=row["recorded_at"],
-            error_count=row["error_count"], rules_hash=row["rules_hash"],
-            quarantine_path=row["quarantine_path"], files=json.loads(row["files"] or "{}"), note=row["note"],
+            id=row["id"],
+            run_id=row["run_id"],
+            name=row["name"],
+            content_hash=row["content_hash"],
+            format=row["format"],
+            inspection_id=row["inspection_id"],
+            framework=row["framework"],
+            status=row["status"],
+            received_at=row["received_at"],
+            recorded_at=row["recorded_at"],
+            error_count=row["error_count"],
+            rules_hash=row["rules_hash"],
+            quarantine_path=row["quarantine_path"],
+            files=json.loads(row["files"] or "{}"),
+            note=row["note"],
         )
 
     def latest(self, name: str, content_hash: str) -> LedgerSubmission | None:
@@ -164,17 +174,30 @@ class Ledger:
         return self._submission(row) if row else None
 
     def current_named(self, name: str) -> LedgerSubmission | None:
-        row = self.db.execute(
-            "select * from submissions where status = 'landed' and name = ?", (name,)
-        ).fetchone()
+        row = self.db.execute("select * from submissions where status = 'landed' and name = ?", (name,)).fetchone()
         return self._submission(row) if row else None
 
-    def record(self, *, run_id: str, name: str, content_hash: str, format: str, status: str,
-               inspection_id: str | None = None, framework: str | None = None,
-               received_at: str | None = None, error_count: int = 0, warning_count: int = 0,
-               notice_count: int = 0, rules_hash: str | None = None, quarantine_path: str | None = None,
-               files: dict[str, str] | None = None, tables: dict[str, tuple[int, int, int]] | None = None,
-               supersedes: list[int] | None = None, note: str | None = None) -> int:
+    def record(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        content_hash: str,
+        format: str,
+        status: str,
+        inspection_id: str | None = None,
+        framework: str | None = None,
+        received_at: str | None = None,
+        error_count: int = 0,
+        warning_count: int = 0,
+        notice_count: int = 0,
+        rules_hash: str | None = None,
+        quarantine_path: str | None = None,
+        files: dict[str, str] | None = None,
+        tables: dict[str, tuple[int, int, int]] | None = None,
+        supersedes: list[int] | None = None,
+        note: str | None = None,
+    ) -> int:
         """Record one outcome; landed rows supersede the ids given, all in one transaction."""
         with self.transaction() as db:
             cursor = db.execute(
@@ -182,9 +205,24 @@ class Ledger:
                        status, received_at, recorded_at, error_count, warning_count, notice_count,
                        rules_hash, quarantine_path, files, note)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (run_id, name, content_hash, format, inspection_id, framework, status, received_at, now(),
-                 error_count, warning_count, notice_count, rules_hash, quarantine_path,
-                 json.dumps(files or {}), note),
+                (
+                    run_id,
+                    name,
+                    content_hash,
+                    format,
+                    inspection_id,
+                    framework,
+                    status,
+                    received_at,
+                    now(),
+                    error_count,
+                    warning_count,
+                    notice_count,
+                    rules_hash,
+                    quarantine_path,
+                    json.dumps(files or {}),
+                    note,
+                ),
             )
             new_id = cursor.lastrowid
             for table, (read, landed, quarantined) in (tables or {}).items():

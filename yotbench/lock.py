@@ -43,14 +43,26 @@ class RunLock:
                 if time.monotonic() >= deadline:
                     holder = _read(fd)
                     os.close(fd)
-                    who = f"run {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})" if holder else "another run"
+                    who = (
+                        f"run {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})"
+                        if holder
+                        else "another run"
+                    )
                     raise RunLocked(f"{self.path.parent} is in use by {who}; try again when it finishes") from None
                 time.sleep(0.5)
         previous = _read(fd)
         if previous and previous.get("state") == "running":
             self.stale = previous  # its holder died without releasing: the kernel freed the lock
-        _write(fd, {"run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "state": "running"})
+        _write(
+            fd,
+            {
+                "run_id": self.run_id,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "state": "running",
+            },
+        )
         self._fd = fd
         return self
 

@@ -16,7 +16,9 @@ DEPLOYMENT_NAME = "nightly"
 def _duration(run: dict) -> str:
     if not run.get("ended_at"):
         return "still running (or killed)"
-    seconds = (dt.datetime.fromisoformat(run["ended_at"]) - dt.datetime.fromisoformat(run["started_at"])).total_seconds()
+    seconds = (
+        dt.datetime.fromisoformat(run["ended_at"]) - dt.datetime.fromisoformat(run["started_at"])
+    ).total_seconds()
     return f"{seconds:.0f}s"
 
 
@@ -35,8 +37,10 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
     for run in recent:
         counts = (run["summary"] or {}).get("counts", {})
         detail = ", ".join(f"{k} {v}" for k, v in counts.items() if v and k != "seen")
-        lines.append(f"    {run['run_id']}  {run['status']:<10} {run['started_at']}  {_duration(run)}"
-                     + (f"  ({detail})" if detail else ""))
+        lines.append(
+            f"    {run['run_id']}  {run['status']:<10} {run['started_at']}  {_duration(run)}"
+            + (f"  ({detail})" if detail else "")
+        )
     by_framework: dict[str, int] = {}
     for sub in current:
         by_framework[sub.framework or "?"] = by_framework.get(sub.framework or "?", 0) + 1
@@ -44,8 +48,9 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
     lines.append(f"  landed inspections: {store}")
     if config.marts_db.exists():
         built = dt.datetime.fromtimestamp(config.marts_db.stat().st_mtime).isoformat(timespec="seconds")
-        lines.append(f"  marts: {config.marts_db} (built {built}"
-                     + (f", run {published['run_id']})" if published else ")"))
+        lines.append(
+            f"  marts: {config.marts_db} (built {built}" + (f", run {published['run_id']})" if published else ")")
+        )
     else:
         lines.append("  marts: not built yet")
     if published:

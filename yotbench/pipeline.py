@@ -114,12 +114,17 @@ class Outcome:
 
     def as_dict(self) -> dict:
         return {
-            "name": self.name, "status": self.status, "inspection_id": self.inspection_id,
-            "framework": self.framework, "errors": len(self.problems), "warnings": len(self.warnings),
+            "name": self.name,
+            "status": self.status,
+            "inspection_id": self.inspection_id,
+            "framework": self.framework,
+            "errors": len(self.problems),
+            "warnings": len(self.warnings),
             "notices": [str(n) for n in self.notices],
             "first_errors": [str(p) for p in self.problems[:5]],
             "tables": {t: {"read": r, "landed": landed, "quarantined": q} for t, (r, landed, q) in self.tables.items()},
-            "quarantine_path": self.quarantine_path, "superseded": self.superseded,
+            "quarantine_path": self.quarantine_path,
+            "superseded": self.superseded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -206,25 +211,43 @@ def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: s
             outcome.quarantine_path = target.relative_to(config.data_dir).as_posix()
             outcome.tables = {TABLE_FILES[t]: (n, 0, n) for t, n in read_counts.items()}
             ledger.record(
-                run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
-                status="rejected", inspection_id=inspection_id, framework=framework, received_at=received,
-                error_count=len(problems), warning_count=len(warnings), notice_count=len(raw.notices),
-                rules_hash=rules, quarantine_path=outcome.quarantine_path, tables=outcome.tables,
+                run_id=run_id,
+                name=sub.name,
+                content_hash=sub.content_hash,
+                format=sub.format,
+                status="rejected",
+                inspection_id=inspection_id,
+                framework=framework,
+                received_at=received,
+                error_count=len(problems),
+                warning_count=len(warnings),
+                notice_count=len(raw.notices),
+                rules_hash=rules,
+                quarantine_path=outcome.quarantine_path,
+                tables=outcome.tables,
             )
         else:
             tables = typed_tables(raw, run_id)
             files = write_parquet(tables, config.parquet_dir, framework, inspection_id, sub.content_hash)
             checkpoint("landing", config.data_dir)  # files written, not yet recorded: the crash tests stop here
             outcome.status = "landed"
-            outcome.tables = {
-                TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()
-            }
+            outcome.tables = {TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()}
             replaced = {s.id: s for s in (ledger.current_for(inspection_id), ledger.current_named(sub.name)) if s}
             ledger.record(
-                run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
-                status="landed", inspection_id=inspection_id, framework=framework, received_at=received,
-                warning_count=len(warnings), notice_count=len(raw.notices), rules_hash=rules,
-                files=files, tables=outcome.tables, supersedes=list(replaced),
+                run_id=run_id,
+                name=sub.name,
+                content_hash=sub.content_hash,
+                format=sub.format,
+                status="landed",
+                inspection_id=inspection_id,
+                framework=framework,
+                received_at=received,
+                warning_count=len(warnings),
+                notice_count=len(raw.notices),
+                rules_hash=rules,
+                files=files,
+                tables=outcome.tables,
+                supersedes=list(replaced),
             )
             for old in replaced.values():
                 if old.content_hash != sub.content_hash or old.files != files:
@@ -239,8 +262,12 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
     inspection_id = peek_inspection_id(sub)
     with Ledger(config.ledger_path) as ledger:
         ledger.record(
-            run_id=run_id, name=sub.name, content_hash=sub.content_hash, format=sub.format,
-            status="superseded", inspection_id=inspection_id,
+            run_id=run_id,
+            name=sub.name,
+            content_hash=sub.content_hash,
+            format=sub.format,
+            status="superseded",
+            inspection_id=inspection_id,
             received_at=datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds"),
             note=f"superseded in the same drop by {live.name}",
         )
@@ -268,7 +295,13 @@ def clear_leftovers(config: RunConfig) -> int:
     from yotbench.marts import remove_stale_builds
 
     removed = remove_stale_builds(config)
-    for root in (config.parquet_dir, config.quarantine_dir, config.briefings_dir, config.validation_dir, config.tmp_dir):
+    for root in (
+        config.parquet_dir,
+        config.quarantine_dir,
+        config.briefings_dir,
+        config.validation_dir,
+        config.tmp_dir,
+    ):
         removed += remove_stale_temporaries(root)
     return removed
 

@@ -107,10 +107,7 @@ def load_record_schemas(directory: Path = RECORDS_DIR) -> dict[str, RecordSchema
         raw = json.loads((directory / f"{table}.json").read_text(encoding="utf-8"))
         resolver = registry.resolver(base_uri=raw["$id"])
         required = set(raw.get("required", []))
-        columns = {
-            name: _column(name, spec, name in required, resolver)
-            for name, spec in raw["properties"].items()
-        }
+        columns = {name: _column(name, spec, name in required, resolver) for name, spec in raw["properties"].items()}
         rows = raw.get("x-rows", {})
         schemas[table] = RecordSchema(
             name=table,

@@ -61,7 +61,11 @@ class RunRecord:
         outputs = {
             "parquet": str(config.parquet_dir),
             "ledger": str(config.ledger_path),
-            **{k: (str(v) if not isinstance(v, (list, dict, int)) else v) for k, v in self.outputs.items() if v is not None},
+            **{
+                k: (str(v) if not isinstance(v, (list, dict, int)) else v)
+                for k, v in self.outputs.items()
+                if v is not None
+            },
         }
         if self.count("rejected"):
             outputs["quarantine"] = str(config.quarantine_dir / self.run_id)
@@ -101,8 +105,10 @@ def format_summary(summary: dict) -> str:
     warnings = sum(s["warnings"] for s in summary["submissions"])
     if notices or warnings:
         normalised = sum(1 for s in summary["submissions"] if s["notices"])
-        lines.append(f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
-                     f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}")
+        lines.append(
+            f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
+            f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}"
+        )
     if c["awaiting_correction"]:
         lines.append(f"  awaiting correction (rejected earlier, unchanged): {', '.join(summary['awaiting'])}")
     for sub in summary["submissions"]:
@@ -110,8 +116,10 @@ def format_summary(summary: dict) -> str:
             lines.append(f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}")
     rejected = [s for s in summary["submissions"] if s["status"] == "rejected"]
     for sub in rejected:
-        lines.append(f"  REJECTED {sub['name']}: {sub['errors']} error(s); full list in "
-                     f"{summary['data_dir']}/{sub['quarantine_path']}/errors.csv")
+        lines.append(
+            f"  REJECTED {sub['name']}: {sub['errors']} error(s); full list in "
+            f"{summary['data_dir']}/{sub['quarantine_path']}/errors.csv"
+        )
         for text in sub["first_errors"][:SHOWN_ERRORS]:
             lines.append(f"    - {text}")
         if sub["errors"] > SHOWN_ERRORS:

@@ -39,8 +39,18 @@ DEFAULT_SEED = 20210221
 # Planted differences, on the logit scale, by framework area. Documented in
 # docs/sample.md; the gaps tests look for exactly these and nothing else.
 PLANTED = {
-    "female_desistance": {"column": "gender", "value": "female", "areas": {"desistance", "reoffending"}, "effect": 0.45},
-    "looked_after_child_safety": {"column": "looked_after", "value": "yes", "areas": {"child_safety", "child"}, "effect": -0.55},
+    "female_desistance": {
+        "column": "gender",
+        "value": "female",
+        "areas": {"desistance", "reoffending"},
+        "effect": 0.45,
+    },
+    "looked_after_child_safety": {
+        "column": "looked_after",
+        "value": "yes",
+        "areas": {"child_safety", "child"},
+        "effect": -0.55,
+    },
 }
 
 # Per-question shifts (logit scale) so the reconstructed SQS programme reads like the aggregate
@@ -48,18 +58,54 @@ PLANTED = {
 # planning insufficient in about four cases in ten. None for yos-2018, whose output is unchanged.
 QUESTION_SHIFTS = {
     "sqs-2012": {
-        "1.3": 0.55, "1.7": 0.25, "2.2": -0.45, "2.5": -1.05, "3.2": 0.55, "3.5": 0.55, "3.6": -1.05,
-        "4.1": 1.4, "4.2": 0.55, "4.4": 1.2, "4.5": 1.6,
+        "1.3": 0.55,
+        "1.7": 0.25,
+        "2.2": -0.45,
+        "2.5": -1.05,
+        "3.2": 0.55,
+        "3.5": 0.55,
+        "3.6": -1.05,
+        "4.1": 1.4,
+        "4.2": 0.55,
+        "4.4": 1.2,
+        "4.5": 1.6,
     },
 }
 
 REGIONS = [
-    ("North East", "england"), ("North West", "england"), ("Yorkshire and the Humber", "england"),
-    ("East Midlands", "england"), ("West Midlands", "england"), ("East of England", "england"),
-    ("London", "england"), ("South East", "england"), ("South West", "england"), ("Wales", "wales"),
+    ("North East", "england"),
+    ("North West", "england"),
+    ("Yorkshire and the Humber", "england"),
+    ("East Midlands", "england"),
+    ("West Midlands", "england"),
+    ("East of England", "england"),
+    ("London", "england"),
+    ("South East", "england"),
+    ("South West", "england"),
+    ("Wales", "wales"),
 ]
-_STEMS = ["Ash", "Bram", "Cal", "Dun", "Elm", "Fen", "Gar", "Hol", "Ivy", "Kel", "Lang", "Mar",
-          "Nor", "Oak", "Pen", "Rook", "Sel", "Thorn", "Wick", "Yar"]
+_STEMS = [
+    "Ash",
+    "Bram",
+    "Cal",
+    "Dun",
+    "Elm",
+    "Fen",
+    "Gar",
+    "Hol",
+    "Ivy",
+    "Kel",
+    "Lang",
+    "Mar",
+    "Nor",
+    "Oak",
+    "Pen",
+    "Rook",
+    "Sel",
+    "Thorn",
+    "Wick",
+    "Yar",
+]
 _ENDS = ["ford", "ley", "ton", "bury", "wick", "field", "mouth", "dale", "ham", "stow"]
 
 PERIODS = {
@@ -155,17 +201,19 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
     for kind in ("court", "out_of_court"):
         mask = case_type == kind
         disposal[mask] = _draw(rng, DISPOSALS[kind], int(mask.sum()))
-    cases = pd.DataFrame({
-        "case_ref": [f"C{rng.integers(16**7, 16**8):08X}" for _ in range(n)],
-        "case_type": case_type,
-        "disposal": disposal,
-        "gender": _draw(rng, SHARES["gender"], n),
-        "ethnicity": _draw(rng, SHARES["ethnicity"], n),
-        "looked_after": _draw(rng, SHARES["looked_after"], n),
-        "age": rng.choice(AGES, size=n, p=AGE_SHARES),
-        "rosh": _draw(rng, SHARES["rosh"], n),
-        "safety_wellbeing": _draw(rng, SHARES["safety_wellbeing"], n),
-    })
+    cases = pd.DataFrame(
+        {
+            "case_ref": [f"C{rng.integers(16**7, 16**8):08X}" for _ in range(n)],
+            "case_type": case_type,
+            "disposal": disposal,
+            "gender": _draw(rng, SHARES["gender"], n),
+            "ethnicity": _draw(rng, SHARES["ethnicity"], n),
+            "looked_after": _draw(rng, SHARES["looked_after"], n),
+            "age": rng.choice(AGES, size=n, p=AGE_SHARES),
+            "rosh": _draw(rng, SHARES["rosh"], n),
+            "safety_wellbeing": _draw(rng, SHARES["safety_wellbeing"], n),
+        }
+    )
     cases = cases.drop_duplicates("case_ref").reset_index(drop=True)
     n = len(cases)
     case_effect = rng.normal(0, 0.5, n)
@@ -173,8 +221,9 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
 
     own_na = {p.id: p.na_allowed for s in framework.standards for k in s.key_questions for p in k.prompts}
     case_type_values = cases["case_type"].to_numpy()
-    planted_masks = [(p["areas"], p["effect"] * (cases[p["column"]] == p["value"]).to_numpy())
-                     for p in PLANTED.values()]
+    planted_masks = [
+        (p["areas"], p["effect"] * (cases[p["column"]] == p["value"]).to_numpy()) for p in PLANTED.values()
+    ]
     parts: list[tuple[np.ndarray, int, np.ndarray]] = []  # (case indices, question order, answers)
     kq_yes: dict[str, np.ndarray] = {}
     for q in framework.questions():
@@ -210,16 +259,20 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
     answers = pd.DataFrame({"case_ref": refs[case_index[keep]], "question_id": question[keep], "answer": answer[keep]})
     cases = cases[answered].reset_index(drop=True)
 
-    inspection = pd.DataFrame([{
-        "inspection_id": inspection_id,
-        "framework": framework.id,
-        "provider": f"{name} Youth Offending Service",
-        "region": region,
-        "nation": nation,
-        "fieldwork_start": fieldwork_start.isoformat(),
-        "fieldwork_end": fieldwork_end.isoformat(),
-        "published": published.isoformat(),
-    }])
+    inspection = pd.DataFrame(
+        [
+            {
+                "inspection_id": inspection_id,
+                "framework": framework.id,
+                "provider": f"{name} Youth Offending Service",
+                "region": region,
+                "nation": nation,
+                "fieldwork_start": fieldwork_start.isoformat(),
+                "fieldwork_end": fieldwork_end.isoformat(),
+                "published": published.isoformat(),
+            }
+        ]
+    )
     tables = {"inspection": inspection, "cases": cases.astype({"age": str}), "answers": answers}
     ratings = _ratings(framework, quality, cases, answers, rng)
     if ratings is not None:
@@ -227,8 +280,9 @@ def generate_inspection(framework: Framework, index: int, seed: int = DEFAULT_SE
     return tables
 
 
-def _ratings(framework: Framework, quality: float, cases: pd.DataFrame, answers: pd.DataFrame,
-             rng: np.random.Generator) -> pd.DataFrame | None:
+def _ratings(
+    framework: Framework, quality: float, cases: pd.DataFrame, answers: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame | None:
     """Domain-1 judgements, and now and then a panel override of a case standard."""
     if framework.rating is None:
         return None
@@ -253,8 +307,14 @@ def _ratings(framework: Framework, quality: float, cases: pd.DataFrame, answers:
             lowest = scores.min()
             band = max(i for i, e in enumerate(edges) if lowest >= e)
             if band + 1 < len(edges) and edges[band + 1] - lowest <= 5:
-                rows.append({"standard_id": standard.id, "rating": order[band + 1], "kind": "override",
-                             "reason": "Professional discretion: lowest key question within five points of the boundary"})
+                rows.append(
+                    {
+                        "standard_id": standard.id,
+                        "rating": order[band + 1],
+                        "kind": "override",
+                        "reason": "Professional discretion: lowest key question within five points of the boundary",
+                    }
+                )
                 break
     return pd.DataFrame(rows, columns=["standard_id", "rating", "kind", "reason"])
 
@@ -264,13 +324,18 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
 
 
-def write_submission(tables: dict[str, pd.DataFrame], raw_dir: Path, name: str, fmt: str,
-                     received: dt.date | None = None) -> Path:
+def write_submission(
+    tables: dict[str, pd.DataFrame], raw_dir: Path, name: str, fmt: str, received: dt.date | None = None
+) -> Path:
     """Write one submission as a CSV folder or an .xlsx workbook."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         path = raw_dir / f"{name}.xlsx"
-        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_numbers": False}}) as writer:
+        with pd.ExcelWriter(
+            path,
+            engine="xlsxwriter",
+            engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_numbers": False}},
+        ) as writer:
             for table, frame in tables.items():
                 frame.astype(str).to_excel(writer, sheet_name=table, index=False)
         files = [path]
@@ -289,16 +354,20 @@ def write_submission(tables: dict[str, pd.DataFrame], raw_dir: Path, name: str, 
     return path
 
 
-def write_sample(raw_dir: Path, frameworks: list[str] | None = None, scale: int = 1,
-                 seed: int = DEFAULT_SEED, xlsx_every: int = 5) -> list[Path]:
+def write_sample(
+    raw_dir: Path, frameworks: list[str] | None = None, scale: int = 1, seed: int = DEFAULT_SEED, xlsx_every: int = 5
+) -> list[Path]:
     """Write the embedded sample programme (times `scale`) into raw_dir; returns the paths."""
     available = load_frameworks()
     chosen = frameworks or ["yos-2018"]
     unknown = [f for f in chosen if f not in available]
     if unknown:
         raise ValueError(f"unknown framework(s) {', '.join(unknown)}; known: {', '.join(available)}")
-    return [write_inspection(available[framework_id], index, raw_dir, seed, xlsx_every)
-            for framework_id in chosen for index in range(sample_size(framework_id, scale))]
+    return [
+        write_inspection(available[framework_id], index, raw_dir, seed, xlsx_every)
+        for framework_id in chosen
+        for index in range(sample_size(framework_id, scale))
+    ]
 
 
 def sample_size(framework_id: str, scale: int = 1) -> int:
@@ -306,8 +375,9 @@ def sample_size(framework_id: str, scale: int = 1) -> int:
     return SAMPLE_SIZES.get(framework_id, 50) * scale
 
 
-def write_inspection(framework: Framework, index: int, raw_dir: Path, seed: int = DEFAULT_SEED,
-                     xlsx_every: int = 5) -> Path:
+def write_inspection(
+    framework: Framework, index: int, raw_dir: Path, seed: int = DEFAULT_SEED, xlsx_every: int = 5
+) -> Path:
     """Generate inspection `index` and write it as `write_sample` does (every `xlsx_every`-th a workbook).
 
     Each inspection depends only on (seed, framework, index), so callers may write them in any
@@ -320,5 +390,13 @@ def write_inspection(framework: Framework, index: int, raw_dir: Path, seed: int 
     return write_submission(tables, raw_dir, name, fmt, received)
 
 
-__all__ = ["PLANTED", "SampleSpec", "generate_inspection", "sample_size", "write_inspection", "write_submission",
-           "write_sample", "code_sets"]
+__all__ = [
+    "PLANTED",
+    "SampleSpec",
+    "generate_inspection",
+    "sample_size",
+    "write_inspection",
+    "write_submission",
+    "write_sample",
+    "code_sets",
+]

@@ -28,7 +28,12 @@ def current_submissions(config: RunConfig) -> list[dict]:
         return []
     with Ledger(config.ledger_path) as ledger:
         return [
-            {"submission": s.name, "content_hash": s.content_hash, "inspection_id": s.inspection_id,
-             "framework": s.framework, "landed_in_run": s.run_id}
+            {
+                "submission": s.name,
+                "content_hash": s.content_hash,
+                "inspection_id": s.inspection_id,
+                "framework": s.framework,
+                "landed_in_run": s.run_id,
+            }
             for s in ledger.current()
         ]

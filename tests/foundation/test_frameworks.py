@@ -64,7 +64,10 @@ def test_yos_questions_match_seed_tables_word_for_word(yos, published):
     assert dict(actual)["2.1.1"] == "Does assessment sufficiently analyse how to support the child's desistance?"
     assert dict(actual)["2.1.1.a"].startswith("Is there sufficient analysis of offending behaviour")
     assert dict(actual)["3.4.1"].startswith("Are the YOT's recommendations")
-    assert dict(actual)["3.4.2"] == "Does the YOT work effectively with the police in implementing the out-of-court disposal?"
+    assert (
+        dict(actual)["3.4.2"]
+        == "Does the YOT work effectively with the police in implementing the out-of-court disposal?"
+    )
 
 
 def test_na_is_allowed_wherever_the_report_shows_fewer_relevant_cases(yos, published):
@@ -87,10 +90,16 @@ def test_na_is_allowed_wherever_the_report_shows_fewer_relevant_cases(yos, publi
 def test_rating_rules_are_annexe_1(yos):
     rating = yos.rating
     assert [(b.rating, b.min_pct, b.score) for b in rating.question_bands] == [
-        ("inadequate", 0, 0), ("requires_improvement", 50, 1), ("good", 65, 2), ("outstanding", 80, 3),
+        ("inadequate", 0, 0),
+        ("requires_improvement", 50, 1),
+        ("good", 65, 2),
+        ("outstanding", 80, 3),
     ]
     assert [(b.rating, b.min_score, b.max_score) for b in rating.overall_bands] == [
-        ("inadequate", 0, 6), ("requires_improvement", 7, 18), ("good", 19, 30), ("outstanding", 31, 36),
+        ("inadequate", 0, 6),
+        ("requires_improvement", 7, 18),
+        ("good", 19, 30),
+        ("outstanding", 31, 36),
     ]
     assert (rating.discretion.window_pp, rating.discretion.max_cases) == (5, 5)
 
@@ -115,11 +124,26 @@ def _kq(data, sid="2.1", k=0):
         (lambda d: _kq(d).update(area="tea"), r"2\.1\.1: area 'tea' is not declared in areas"),
         (lambda d: _kq(d, k=1).update(id="2.1.1"), r"id '2\.1\.1' is used twice"),
         (lambda d: _kq(d).update(id="2.2.9"), r"key question 2\.2\.9 must start with its standard id 2\.1\."),
-        (lambda d: d["rating"]["question_bands"].reverse(), r"question_bands must start at min_pct 0 and rise strictly"),
-        (lambda d: d["rating"]["overall_bands"][1].update(min_score=8), r"band requires_improvement starts at 8, expected 7"),
-        (lambda d: d["domains"][1].update(case_types=["youth_court"]), r"case type 'youth_court' is not one of court, out_of_court"),
-        (lambda d: _kq(d).update(colour="blue"), r"domains\[1\] \(id 2\)\.standards\[0\] \(id 2\.1\)\.key_questions\[0\] \(id 2\.1\.1\)\.colour: Extra inputs are not permitted"),
-        (lambda d: d["rating"]["question_bands"][3].update(rating="excellent"), r"rating band 'excellent' is not one of"),
+        (
+            lambda d: d["rating"]["question_bands"].reverse(),
+            r"question_bands must start at min_pct 0 and rise strictly",
+        ),
+        (
+            lambda d: d["rating"]["overall_bands"][1].update(min_score=8),
+            r"band requires_improvement starts at 8, expected 7",
+        ),
+        (
+            lambda d: d["domains"][1].update(case_types=["youth_court"]),
+            r"case type 'youth_court' is not one of court, out_of_court",
+        ),
+        (
+            lambda d: _kq(d).update(colour="blue"),
+            r"domains\[1\] \(id 2\)\.standards\[0\] \(id 2\.1\)\.key_questions\[0\] \(id 2\.1\.1\)\.colour: Extra inputs are not permitted",
+        ),
+        (
+            lambda d: d["rating"]["question_bands"][3].update(rating="excellent"),
+            r"rating band 'excellent' is not one of",
+        ),
     ],
 )
 def test_broken_framework_files_are_named_with_the_place_and_rule(tmp_path, edit, message):

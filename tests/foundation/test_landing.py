@@ -46,7 +46,8 @@ def test_csv_and_xlsx_submissions_land_identically(tmp_path, tables):
     assert len(landed["csv"]["answers"]) == len(tables["answers"])
     assert landed["csv"]["cases"]["age"].dtype == "int8"
     assert landed["csv"]["inspections"]["fieldwork_start"].iloc[0] == dt.date.fromisoformat(
-        tables["inspection"]["fieldwork_start"].iloc[0])
+        tables["inspection"]["fieldwork_start"].iloc[0]
+    )
 
 
 def test_ledger_counts_match_the_files(tmp_path, sample_raw):

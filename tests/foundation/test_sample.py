@@ -26,8 +26,11 @@ def programme(sample_raw):
 
 def test_sample_is_deterministic(tmp_path):
     def digest(root):
-        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*.csv"))}
+        return {
+            p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*.csv"))
+        }
+
     write_sample(tmp_path / "a")
     write_sample(tmp_path / "b")
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
@@ -67,16 +70,25 @@ def test_answers_respect_case_type_and_na_rules(programme):
     na_forbidden = answers["question_id"].map(lambda q: not questions[q].na_allowed)
     assert (answers.loc[na_forbidden, "answer"] != "na").all()
     # one row per case and applicable question
-    expected = programme["cases"]["case_type"].map(
-        lambda ct: sum(ct in q.case_types for q in questions.values())).sum()
+    expected = programme["cases"]["case_type"].map(lambda ct: sum(ct in q.case_types for q in questions.values())).sum()
     assert len(answers) == expected
     # a key question answered na makes its prompts na
     kq = answers[answers["question_id"].isin([q for q, v in questions.items() if v.level == "key_question"])]
-    na_kq = set(zip(kq.loc[kq["answer"] == "na", "inspection_id"], kq.loc[kq["answer"] == "na", "case_ref"],
-                    kq.loc[kq["answer"] == "na", "question_id"], strict=True))
+    na_kq = set(
+        zip(
+            kq.loc[kq["answer"] == "na", "inspection_id"],
+            kq.loc[kq["answer"] == "na", "case_ref"],
+            kq.loc[kq["answer"] == "na", "question_id"],
+            strict=True,
+        )
+    )
     prompts = answers[answers["question_id"].map(lambda q: questions[q].parent_id is not None)]
-    under = prompts[[(i, c, questions[q].parent_id) in na_kq for i, c, q in
-                     zip(prompts["inspection_id"], prompts["case_ref"], prompts["question_id"], strict=True)]]
+    under = prompts[
+        [
+            (i, c, questions[q].parent_id) in na_kq
+            for i, c, q in zip(prompts["inspection_id"], prompts["case_ref"], prompts["question_id"], strict=True)
+        ]
+    ]
     assert len(under) > 0 and (under["answer"] == "na").all()
     # the conditional-caution question is relevant only to youth conditional cautions
     police = answers[answers["question_id"] == "3.4.2"]

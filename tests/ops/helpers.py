@@ -28,7 +28,10 @@ def child_env(**extra: str) -> dict[str, str]:
 def start_run(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "yotbench.cli", "run", "--data-dir", str(data_dir), *args],
-        env=child_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=child_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
 
@@ -54,9 +57,12 @@ def kill_at(data_dir: Path, point: str, timeout: float = 240) -> None:
 def marts_contents(db: Path) -> dict[str, pd.DataFrame]:
     """Every marts table, rows sorted, for comparing two builds by content (not bytes)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
         out = {}
         for name in sorted(set(names) - RUN_SPECIFIC):
             frame = con.execute(f'select * from marts."{name}"').df()  # name from the catalogue itself

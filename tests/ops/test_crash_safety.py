@@ -47,7 +47,9 @@ def uninterrupted(baseline, tmp_path_factory, sample_raw) -> Path:
 
 
 def _briefing_files(data: Path) -> dict[str, bytes]:
-    return {p.relative_to(data).as_posix(): p.read_bytes() for p in sorted((data / "briefings").rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(data).as_posix(): p.read_bytes() for p in sorted((data / "briefings").rglob("*")) if p.is_file()
+    }
 
 
 def _comparable_briefings(data: Path) -> dict[str, str]:
@@ -108,8 +110,11 @@ def test_a_killed_run_leaves_the_published_outputs_and_the_next_run_recovers(
     out = capsys.readouterr().out
     assert "ended without finishing" in out
     assert "published" in out.splitlines()[0]
-    leftovers = [p for p in data.rglob("*") if p.name.endswith((".tmp", ".old"))
-                 and p.relative_to(data).parts[0] != "raw" and p != data / ".tmp"]
+    leftovers = [
+        p
+        for p in data.rglob("*")
+        if p.name.endswith((".tmp", ".old")) and p.relative_to(data).parts[0] != "raw" and p != data / ".tmp"
+    ]
     assert leftovers == []
     assert_same_marts(db, uninterrupted / "marts" / "yotbench.duckdb")
     assert _comparable_briefings(data) == _comparable_briefings(uninterrupted)

@@ -52,7 +52,9 @@ def test_readers_see_one_whole_database_or_the_other(prefect_harness, tmp_path, 
 
     db, stop = data / "marts" / "yotbench.duckdb", tmp_path / "stop"
     readers = {
-        mode: subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), mode], stdout=subprocess.PIPE, text=True)
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, str(db), str(stop), mode], stdout=subprocess.PIPE, text=True
+        )
         for mode in ("held", "reconnecting")  # one connection throughout / a new connection per query
     }
     for reader in readers.values():

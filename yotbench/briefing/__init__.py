@@ -127,8 +127,14 @@ def write_briefing_from_frames(
 
 
 def write_briefing(
-    config: RunConfig, *, framework: str, date_from: date, date_to: date, run_id: str,
-    db: Path | None = None, root: Path | None = None,
+    config: RunConfig,
+    *,
+    framework: str,
+    date_from: date,
+    date_to: date,
+    run_id: str,
+    db: Path | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Read the marts (or the build `db`) for one framework and period and write its briefing folder under root."""
     from yotbench.briefing.source import read_marts
