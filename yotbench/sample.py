@@ -37,7 +37,7 @@ from yotbench.records import code_sets
 DEFAULT_SEED = 20210221
 
 # Planted differences, on the logit scale, by framework area. Documented in
-# docs/sample.md; the gaps tests look for exactly these and nothing else.
+# docs/assumptions.md (Sample data); the gaps tests look for exactly these and nothing else.
 PLANTED = {
     "female_desistance": {
         "column": "gender",
