@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from yotbench.errors import YotbenchError
@@ -127,7 +129,10 @@ def comparisons() -> tuple[Comparison, ...]:
 
 @dataclass(frozen=True)
 class _Unit:
-    """What one row tests: a response per case, the case's inspection, and its characteristics."""
+    """What one row tests: a response per case, the case's inspection, and its characteristics.
+
+    A characteristic is held as integer codes per case, with `values[column][code]` the value
+    (a missing value reads "unknown"), so comparing groups never touches a string per case."""
 
     scope: str
     item_id: str
@@ -137,6 +142,7 @@ class _Unit:
     x: np.ndarray
     stratum: np.ndarray
     labels: dict[str, np.ndarray]
+    values: dict[str, list[str]]
 
     @property
     def binary(self) -> bool:
@@ -155,13 +161,17 @@ def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: floa
     if missing:
         raise GapsInputError(f"answers lack column(s) {', '.join(missing)}; int_answers_enriched has them all")
     rows = []
-    for framework, frame in answers.groupby("framework", sort=True):
+    for framework, at in sorted(answers.groupby("framework", sort=True).indices.items()):
+        frame = answers if len(at) == len(answers) else answers.iloc[at]
         period = (_day(frame["fieldwork_start"].min()), _day(frame["fieldwork_end"].max()))
-        units = list(_units(frame, [c.column for c in wanted]))
-        for comparison in wanted:
-            for unit in units:
-                row = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
-                rows.append(row | _compare(unit, comparison))
+        head = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
+        # Each unit is compared on every characteristic as it is made (one unit in memory at a time);
+        # the rows are listed characteristic by characteristic, unit by unit.
+        by_comparison: list[list[dict]] = [[] for _ in wanted]
+        for unit in _units(frame, list(dict.fromkeys(c.column for c in wanted))):
+            for found, comparison in zip(by_comparison, wanted, strict=True):
+                found.append(head | _compare(unit, comparison))
+        rows += [row for found in by_comparison for row in found]
     result = pd.DataFrame(rows, columns=list(COLUMNS))
     return _decide(result, alpha, min_gap_pp).astype(COLUMNS)
 
@@ -169,7 +179,7 @@ def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: floa
 def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> int:
     """Build marts.significance from the view int_answers_enriched on `con`; returns its row count."""
     columns = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in comparisons())]
-    answers = con.table("int_answers_enriched").select(*columns).df()
+    answers = _compact(con.table("int_answers_enriched").select(*columns).arrow())
     result = significance(answers, alpha=alpha, min_gap_pp=min_gap_pp)
     con.register("significance_rows", result)
     try:
@@ -177,6 +187,42 @@ def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, m
     finally:
         con.unregister("significance_rows")
     return len(result)
+
+
+def _compact(batches: pa.RecordBatchReader) -> pd.DataFrame:
+    """The answers as a frame whose text columns are categoricals (categories in sorted order).
+
+    Read batch by batch and coded on the way, so millions of rows of repeated codes never sit in
+    memory as text; significance() gives the same result as on text columns."""
+    names = batches.schema.names
+    text = {f.name for f in batches.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
+    codes: dict[str, list[np.ndarray]] = {name: [] for name in text}
+    seen: dict[str, dict[str, int]] = {name: {} for name in text}  # value -> code, in order of appearance
+    other: dict[str, list[np.ndarray]] = {name: [] for name in names if name not in text}
+    for batch in batches:
+        for name, array in zip(names, batch.columns, strict=True):
+            if name in text:
+                encoded = pc.dictionary_encode(array)
+                known = seen[name]
+                # the last slot answers index -1, a missing value
+                lookup = np.array([known.setdefault(v, len(known)) for v in encoded.dictionary.to_pylist()] + [-1])
+                codes[name].append(lookup[encoded.indices.fill_null(-1).to_numpy()].astype(np.int32))
+            else:  # copied: a column of the exported batch would keep the whole batch alive
+                other[name].append(np.array(array.to_numpy(zero_copy_only=False), copy=True))
+    if not any(other.values()) and not any(codes.values()):
+        return batches.schema.empty_table().to_pandas(date_as_object=False)
+    columns = {}
+    for name in names:
+        if name not in text:
+            columns[name] = np.concatenate(other.pop(name))
+            continue
+        values = list(seen[name])
+        order = sorted(range(len(values)), key=values.__getitem__)
+        rank = np.full(len(values) + 1, -1, dtype=np.int32)
+        rank[order] = np.arange(len(values), dtype=np.int32)
+        all_codes = np.concatenate(codes.pop(name)) if codes[name] else np.empty(0, dtype=np.int32)
+        columns[name] = pd.Categorical.from_codes(rank[all_codes], categories=[values[i] for i in order])
+    return pd.DataFrame(columns, columns=names)
 
 
 # --- units: what each row tests ---------------------------------------------------------
@@ -187,30 +233,73 @@ def _natural(item: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", str(item)))
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a characteristic and the value of each code; a missing value is "unknown"."""
+    codes, uniques = pd.factorize(column)
+    values = [str(v) for v in uniques]
+    if (codes < 0).any():
+        if "unknown" not in values:
+            values.append("unknown")
+        codes = np.where(codes < 0, values.index("unknown"), codes)
+    return codes.astype(np.int32), values
+
+
+def _dense_ranks(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The codes pd.factorize(column.iloc[rows], sort=True) gives, without copying the column's text."""
+    codes, _ = pd.factorize(column, sort=True)
+    chosen = codes[rows]
+    present = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
+    present[chosen[chosen >= 0]] = True
+    rank = np.cumsum(present) - 1
+    return np.where(chosen >= 0, rank[np.maximum(chosen, 0)], -1).astype(np.int32)
+
+
 def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
-    """Question units (one response per relevant case), then standard and area units (one case score each)."""
-    answered = frame[frame["answer"].isin(["yes", "no"])]
-    stratum = pd.factorize(answered["inspection_id"], sort=True)[0]
-    yes = (answered["answer"] == "yes").to_numpy(dtype=float)
-    labels = {c: answered[c].astype("object").where(answered[c].notna(), "unknown").to_numpy() for c in label_columns}
-    meta = answered.drop_duplicates("question_id").set_index("question_id")
-    positions = answered.groupby("question_id", sort=False).indices
+    """Question units (one response per relevant case), then standard and area units (one case score each).
+
+    Works on positions and integer codes: the text columns of `frame` are read, never copied per row."""
+    rows = np.flatnonzero(frame["answer"].isin(["yes", "no"]).to_numpy())  # the answered rows
+    stratum = _dense_ranks(frame["inspection_id"], rows)
+    yes = (frame["answer"] == "yes").to_numpy(dtype=bool)[rows].astype(float)
+    coded = {c: _codes(frame[c]) for c in label_columns}
+    labels = {c: codes[rows] for c, (codes, _) in coded.items()}
+    values = {c: names for c, (_, names) in coded.items()}
+    question_codes, questions = pd.factorize(frame["question_id"])
+    question_codes = question_codes[rows]
+    order = np.argsort(question_codes, kind="stable")
+    starts = np.searchsorted(question_codes[order], np.arange(len(questions) + 1))
+    positions = {
+        str(question): order[starts[i] : starts[i + 1]]
+        for i, question in enumerate(questions)
+        if starts[i + 1] > starts[i]
+    }
     for question in sorted(positions, key=_natural):
         at = positions[question]
-        info = meta.loc[question]
+        first = rows[at[0]]  # the question's first answered row gives its level, standard and area
         yield _Unit(
             "question",
             question,
-            info["level"],
-            info["standard_id"],
-            _text(info["area"]),
+            frame["level"].iloc[first],
+            frame["standard_id"].iloc[first],
+            _text(frame["area"].iloc[first]),
             yes[at],
             stratum[at],
             {c: v[at] for c, v in labels.items()},
+            values,
         )
 
-    key = answered.assign(_yes=yes, _stratum=stratum, **labels)
-    key = key[key["level"] == "key_question"]
+    key_question = (frame["level"] == "key_question").to_numpy(dtype=bool)[rows]
+    key_rows = rows[key_question]
+    key = pd.DataFrame(
+        {
+            "standard_id": frame["standard_id"].iloc[key_rows].reset_index(drop=True),
+            "area": frame["area"].iloc[key_rows].reset_index(drop=True),
+            "_stratum": stratum[key_question],
+            "case_key": frame["case_key"].iloc[key_rows].to_numpy(),
+            "_yes": yes[key_question],
+            **{c: v[key_question] for c, v in labels.items()},
+        }
+    )
     for scope, column in (("standard", "standard_id"), ("area", "area")):
         scored = key[key[column].notna()]
         if scored.empty:
@@ -229,6 +318,7 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
                 group["_score"].to_numpy(),
                 group.index.get_level_values("_stratum").to_numpy(),
                 {c: group[c].to_numpy() for c in label_columns},
+                values,
             )
 
 
@@ -245,8 +335,9 @@ def _text(value) -> str | None:
 
 def _compare(unit: _Unit, comparison: Comparison) -> dict:
     """Pooled and stratified tests of one unit for one characteristic, before adjustment."""
-    labels = unit.labels[comparison.column]
-    present = set(labels.tolist())
+    labels, values = unit.labels[comparison.column], unit.values[comparison.column]
+    cases_per_value = np.bincount(labels, minlength=len(values))
+    present = {values[i] for i in np.flatnonzero(cases_per_value)}
     groups = sorted(
         present - set(comparison.excluded),
         key=lambda v: (comparison.order.index(v) if v in comparison.order else len(comparison.order), v),
@@ -263,12 +354,15 @@ def _compare(unit: _Unit, comparison: Comparison) -> dict:
         "stratified_test": "none",
     }
     notes = []
-    left_out = [(v, int((labels == v).sum())) for v in comparison.excluded if v in present]
+    left_out = [(v, int(cases_per_value[values.index(v)])) for v in comparison.excluded if v in present]
     row["n_excluded"] = sum(n for _, n in left_out)
     if left_out:
         notes.append("left out: " + ", ".join(f"{n} {v}" for v, n in left_out))
 
-    g_all = pd.Index(groups, dtype=object).get_indexer(labels)
+    group_of_value = np.full(len(values), -1, dtype=np.intp)
+    for i, value in enumerate(groups):
+        group_of_value[values.index(value)] = i
+    g_all = group_of_value[labels]
     kept = g_all >= 0
     x, g, s = unit.x[kept], g_all[kept], unit.stratum[kept]
     k = len(groups)

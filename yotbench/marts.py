@@ -222,13 +222,17 @@ def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> N
 
 
 def register_store(
-    con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], cache_path: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, list[Path]],
+    cache_path: Path | None = None,
+    keep_attached: bool = False,
 ) -> None:
     """The current landed Parquet as src_inspections, src_cases, src_answers, src_ratings (TEMP).
 
     With `cache_path`, they are copied from a DuckDB copy of the store kept at that path, brought
-    up to date with `files` first (see sync_store_cache) and detached again; if the cache cannot
-    be used (another process has it open, or it is damaged), the Parquet files are read instead."""
+    up to date with `files` first (see sync_store_cache) and detached again (with keep_attached:
+    TEMP views over it, left attached); if the cache cannot be used (another process has it open,
+    or it is damaged), the Parquet files are read instead."""
     if cache_path is not None:
         try:
             sync_store_cache(con, files, cache_path)
@@ -236,12 +240,14 @@ def register_store(
             log.warning("store cache %s not used (%s); reading the Parquet files", cache_path, exc)
             _detach_cache(con)
         else:
+            kind = "view" if keep_attached else "table"
             try:
                 for table in STORE_TABLES:
                     columns = ", ".join(ARROW_SCHEMAS[table].names)
-                    con.execute(f"create or replace temp table src_{table} as select {columns} from {CACHE_ALIAS}.{table}")
+                    con.execute(f"create or replace temp {kind} src_{table} as select {columns} from {CACHE_ALIAS}.{table}")
             finally:
-                _detach_cache(con)
+                if not keep_attached:
+                    _detach_cache(con)
             return
     for table in STORE_TABLES:
         name = _check_identifier(f"src_{table}")
@@ -577,9 +583,19 @@ def register_frameworks(con: duckdb.DuckDBPyConnection, frameworks: Iterable[Fra
 # ------------------------------------------------------------------ running models
 
 
-def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str]) -> None:
-    """Create the models of the given layers, in dependency order."""
+def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str], only: Iterable[str] | None = None) -> None:
+    """Create the models of the given layers, in dependency order (with `only`: those models and what they read)."""
     chosen = _models(layers)
+    if only is not None:
+        by_relation = {m.relation: m for m in chosen}
+        wanted: set[str] = set()
+        todo = list(only)
+        while todo:
+            relation = todo.pop()
+            if relation in by_relation and relation not in wanted:
+                wanted.add(relation)
+                todo.extend(by_relation[relation].depends_on)
+        chosen = [m for m in chosen if m.relation in wanted]
     if any(m.layer == "marts" for m in chosen):
         con.execute(f"create schema if not exists {MARTS_SCHEMA}")
     for model in chosen:
@@ -603,13 +619,24 @@ def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str]) -> None
             raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
 
 
-def open_case_level(con: duckdb.DuckDBPyConnection, config: RunConfig) -> None:
+def open_case_level(
+    con: duckdb.DuckDBPyConnection, config: RunConfig, *, keep_attached: bool = False, only: Iterable[str] | None = None
+) -> None:
     """Register the current store and the frameworks on `con`, then the staging and intermediate
     models as TEMP views/tables (int_answers_enriched among them). Nothing is written to `con`'s
-    file; the store is read through the store cache (store_cache_path), updated first if need be."""
-    register_store(con, current_files(config), cache_path=store_cache_path(config))
+    file; the store is read through the store cache (store_cache_path), updated first if need be.
+
+    The pipeline's own builds pass keep_attached (the src_* tables become views over the cache, whose
+    pages DuckDB can evict, instead of copies held in memory; close_case_level detaches it) and `only`
+    (just the models a step reads, with what they read)."""
+    register_store(con, current_files(config), cache_path=store_cache_path(config), keep_attached=keep_attached)
     register_frameworks(con)
-    create_models(con, CASE_LEVEL_LAYERS)
+    create_models(con, CASE_LEVEL_LAYERS, only=only)
+
+
+def close_case_level(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the store cache open_case_level(keep_attached=True) left attached (the case-level views then fail)."""
+    _detach_cache(con)
 
 
 def register_run(con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime | None = None) -> None:
@@ -746,11 +773,12 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
     try:
         con = connect_build(tmp)
         try:
-            open_case_level(con, config)
+            open_case_level(con, config, keep_attached=True)
             register_run(con, run_id)
             create_models(con, ("marts",))
             checkpoint("marts", config.data_dir)  # tables half-written: the crash tests stop here
             check_invariants(con)
+            close_case_level(con)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -792,8 +820,9 @@ def add_significance(tmp: Path, config: RunConfig) -> int:
 
     con = connect_build(tmp)
     try:
-        open_case_level(con, config)
+        open_case_level(con, config, keep_attached=True, only=["int_answers_enriched"])
         rows = write_significance(con, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
+        close_case_level(con)
         con.execute("checkpoint")
     finally:
         con.close()
