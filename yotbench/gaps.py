@@ -178,8 +178,7 @@ def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: floa
 
 def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> int:
     """Build marts.significance from the view int_answers_enriched on `con`; returns its row count."""
-    columns = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in comparisons())]
-    answers = _compact(con.table("int_answers_enriched").select(*columns).arrow())
+    answers = answers_frame(con.table("int_answers_enriched"))
     result = significance(answers, alpha=alpha, min_gap_pp=min_gap_pp)
     con.register("significance_rows", result)
     try:
@@ -187,6 +186,13 @@ def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, m
     finally:
         con.unregister("significance_rows")
     return len(result)
+
+
+def answers_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """The columns significance() reads from a relation shaped like int_answers_enriched (filtered or not),
+    fetched compactly: at scale 100 (7 million rows) 3 s and 0.3 GB, where .df() takes 35 s and several GB."""
+    columns = [*ANSWER_COLUMNS, *dict.fromkeys(c.column for c in comparisons())]
+    return _compact(relation.select(*columns).arrow())
 
 
 def _compact(batches: pa.RecordBatchReader) -> pd.DataFrame:
