@@ -205,24 +205,27 @@ def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: s
     read_counts = raw.rows_read()
     received = datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds")
     outcome = Outcome(sub.name, "rejected", inspection_id, framework, problems, warnings, raw.notices)
+    entry = {
+        "run_id": run_id,
+        "name": sub.name,
+        "content_hash": sub.content_hash,
+        "format": sub.format,
+        "inspection_id": inspection_id,
+        "framework": framework,
+        "received_at": received,
+        "warning_count": len(warnings),
+        "notice_count": len(raw.notices),
+        "rules_hash": rules,
+    }
     with Ledger(config.ledger_path) as ledger:
         if problems:
             target = _quarantine(raw, problems, config, run_id)
             outcome.quarantine_path = target.relative_to(config.data_dir).as_posix()
             outcome.tables = {TABLE_FILES[t]: (n, 0, n) for t, n in read_counts.items()}
             ledger.record(
-                run_id=run_id,
-                name=sub.name,
-                content_hash=sub.content_hash,
-                format=sub.format,
+                **entry,
                 status="rejected",
-                inspection_id=inspection_id,
-                framework=framework,
-                received_at=received,
                 error_count=len(problems),
-                warning_count=len(warnings),
-                notice_count=len(raw.notices),
-                rules_hash=rules,
                 quarantine_path=outcome.quarantine_path,
                 tables=outcome.tables,
             )
@@ -233,22 +236,7 @@ def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: s
             outcome.status = "landed"
             outcome.tables = {TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()}
             replaced = {s.id: s for s in (ledger.current_for(inspection_id), ledger.current_named(sub.name)) if s}
-            ledger.record(
-                run_id=run_id,
-                name=sub.name,
-                content_hash=sub.content_hash,
-                format=sub.format,
-                status="landed",
-                inspection_id=inspection_id,
-                framework=framework,
-                received_at=received,
-                warning_count=len(warnings),
-                notice_count=len(raw.notices),
-                rules_hash=rules,
-                files=files,
-                tables=outcome.tables,
-                supersedes=list(replaced),
-            )
+            ledger.record(**entry, status="landed", files=files, tables=outcome.tables, supersedes=list(replaced))
             for old in replaced.values():
                 if old.content_hash != sub.content_hash or old.files != files:
                     retire(config.data_dir, old.files, config.data_dir / "parquet_history")
