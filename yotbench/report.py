@@ -67,8 +67,11 @@ class RunRecord:
                 if v is not None
             },
         }
-        if self.count("rejected"):
-            outputs["quarantine"] = str(config.quarantine_dir / self.run_id)
+        outputs["quarantine"] = (
+            str(config.quarantine_dir / self.run_id)
+            if self.count("rejected")
+            else f"{config.quarantine_dir} (nothing rejected in this run)"
+        )
         return {
             "run_id": self.run_id,
             "started_at": self.started_at,
