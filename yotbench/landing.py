@@ -103,7 +103,8 @@ def typed_tables(raw: RawSubmission, run_id: str) -> dict[str, pa.Table]:
         if name != "inspections":
             frame = frame.assign(inspection_id=inspection_id)
         schema = ARROW_SCHEMAS[name]
-        out[name] = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+        # one thread: a submission's tables are small, and a thread pool per table costs more than it saves
+        out[name] = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False, nthreads=1)
     return out
 
 
