@@ -146,7 +146,8 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 except BaseException:
                     marts.discard_build(tmp)
                     raise
-                record.outputs["briefings"] = [str(p) for p in publish_briefings(staged, config)]
+                if staged:
+                    record.outputs["briefings"] = [str(p) for p in publish_briefings(staged, config)]
                 record.published = True
         except BaseException as exc:
             record.fail(exc)

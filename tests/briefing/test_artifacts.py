@@ -17,17 +17,19 @@ def test_headline_table_and_paths_are_published(prefect_harness, written):
     def publish() -> None:
         publish_artifacts([written])
 
-    publish()
+    run_id = publish(return_state=True).state_details.flow_run_id
 
     async def read():
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
-        async with get_client() as client:
+        async with get_client() as client:  # this flow run's artifacts: other tests publish under the same keys
             found = {}
             for key in ("briefing-headline", "briefing-paths"):
                 (artifact,) = await client.read_artifacts(
-                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1
+                    artifact_filter=ArtifactFilter(
+                        key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])
+                    ),
                 )
                 found[key] = artifact
             return found
