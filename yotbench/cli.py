@@ -141,6 +141,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     # The benchmark's Prefect state (an ephemeral server's database) stays beside its cached data.
     os.environ.setdefault("PREFECT_HOME", str(CACHE_DIR / "prefect-home"))
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # the Dask speed-up run's cluster chatter
     _quiet_prefect()
     options = BenchOptions(
         scale=args.scale,
@@ -149,6 +150,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         speedup=args.speedup,
         keep=args.keep,
         briefing=not args.no_briefing,
+        lean=args.lean,
     )
     results = run_bench(options)
     print(format_table(results))
@@ -230,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--speedup", action="store_true", help="also land from empty with 1 worker, N threads and N Dask processes"
     )
     bench.add_argument("--no-briefing", action="store_true", help="leave the briefings out of the nightly runs")
+    bench.add_argument(
+        "--lean",
+        action="store_true",
+        help="only the nightly runs, the rebuild and the GROUP BY floor (no pandas reference, no landing by format)",
+    )
     bench.add_argument("--keep", action="store_true", help="keep the landed store and marts in bench/cache/scale-N/run")
     bench.set_defaults(func=cmd_bench)
     return parser

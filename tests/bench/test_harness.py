@@ -59,6 +59,8 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     assert run["nightly_nothing_new"]["status"] == "no_change"
     assert run["nightly_one_new"]["counts"]["landed"] == 1
     assert run["references"]["pandas"]["matches_marts"] is True
+    assert run["references"]["duckdb_two_marts"]["rows"] == run["references"]["pandas"]["rows"]
+    assert run["stages"]["full_rebuild"]["fresh_process"]["peak_rss_mb"] > 0
     # the floor counts the (inspection, question) pairs answered; question_results also has the unanswered ones
     assert 0 < run["references"]["group_by"]["rows"] <= run["references"]["pandas"]["rows"]["question_results"]
     by_format = run["landing"]["by_format"]
