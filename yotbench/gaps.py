@@ -212,7 +212,8 @@ def _compact(batches: pa.RecordBatchReader) -> pd.DataFrame:
                 known = seen[name]
                 # the last slot answers index -1, a missing value
                 lookup = np.array([known.setdefault(v, len(known)) for v in encoded.dictionary.to_pylist()] + [-1])
-                codes[name].append(lookup[encoded.indices.fill_null(-1).to_numpy()].astype(np.int32))
+                small = np.int16 if len(known) < 2**15 else np.int32
+                codes[name].append(lookup[encoded.indices.fill_null(-1).to_numpy()].astype(small))
             else:  # copied: a column of the exported batch would keep the whole batch alive
                 other[name].append(np.array(array.to_numpy(zero_copy_only=False), copy=True))
     if not any(other.values()) and not any(codes.values()):
@@ -239,24 +240,35 @@ def _natural(item: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", str(item)))
 
 
+def _factorized(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes (-1 for a missing value) and the value of each code; a categorical's own codes, without a copy."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), list(column.cat.categories)
+    codes, uniques = pd.factorize(column)
+    return codes, list(uniques)
+
+
 def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes of a characteristic and the value of each code; a missing value is "unknown"."""
-    codes, uniques = pd.factorize(column)
+    codes, uniques = _factorized(column)
     values = [str(v) for v in uniques]
     if (codes < 0).any():
         if "unknown" not in values:
             values.append("unknown")
-        codes = np.where(codes < 0, values.index("unknown"), codes)
-    return codes.astype(np.int32), values
+        codes = np.where(codes < 0, values.index("unknown"), codes.astype(np.int32))
+    return (codes.astype(np.int32) if codes.dtype.itemsize > 4 else codes), values
 
 
 def _dense_ranks(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     """The codes pd.factorize(column.iloc[rows], sort=True) gives, without copying the column's text."""
-    codes, _ = pd.factorize(column, sort=True)
+    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == sorted(column.cat.categories):
+        codes = column.cat.codes.to_numpy()  # already ranks in sorted order
+    else:
+        codes, _ = pd.factorize(column, sort=True)
     chosen = codes[rows]
     present = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
     present[chosen[chosen >= 0]] = True
-    rank = np.cumsum(present) - 1
+    rank = (np.cumsum(present) - 1).astype(np.int32)
     return np.where(chosen >= 0, rank[np.maximum(chosen, 0)], -1).astype(np.int32)
 
 
@@ -270,7 +282,7 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
     coded = {c: _codes(frame[c]) for c in label_columns}
     labels = {c: codes[rows] for c, (codes, _) in coded.items()}
     values = {c: names for c, (_, names) in coded.items()}
-    question_codes, questions = pd.factorize(frame["question_id"])
+    question_codes, questions = _factorized(frame["question_id"])
     question_codes = question_codes[rows]
     order = np.argsort(question_codes, kind="stable")
     starts = np.searchsorted(question_codes[order], np.arange(len(questions) + 1))

@@ -756,9 +756,17 @@ def _remove_spill(path: Path) -> None:
     shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
+# DuckDB's share of memory in a build; past it, it spills to <database>.tmp/ (removed after the build).
+# With it a programme ten times scale 100 builds in a few GB (docs/performance.md).
+BUILD_MEMORY_LIMIT = "2GB"
+
+
 def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-write connection to a database being built (never the published file)."""
-    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+    return duckdb.connect(
+        str(path),
+        config={"storage_compatibility_version": STORAGE_COMPATIBILITY, "memory_limit": BUILD_MEMORY_LIMIT},
+    )
 
 
 def build_marts(config: RunConfig, run_id: str) -> Path:
