@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -352,9 +353,12 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
         raw.files[table] = label
 
 
-def read_submission(sub: Submission) -> RawSubmission:
-    """Read a submission's tables as text and check its structure."""
+def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSubmission:
+    """Read a submission's tables as text and check its structure (`only`: just these tables)."""
     schemas = load_record_schemas()
+    if only is not None:
+        wanted = set(only)
+        schemas = {table: schema for table, schema in schemas.items() if table in wanted}
     raw = RawSubmission(sub)
     if sub.format == "unknown":
         raw.problems.append(

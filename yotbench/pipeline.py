@@ -56,8 +56,8 @@ class Plan:
 
 
 def peek_inspection_id(sub: Submission) -> str | None:
-    """The inspection_id a submission declares, if it can be read at all."""
-    raw = read_submission(sub) if sub.format != "unknown" else None
+    """The inspection_id a submission declares, if it can be read at all (only its inspection table is read)."""
+    raw = read_submission(sub, only=("inspection",)) if sub.format != "unknown" else None
     if raw is None or "inspection" not in raw.tables or raw.tables["inspection"].empty:
         return None
     return str(raw.tables["inspection"]["inspection_id"].iloc[0]).strip() or None

@@ -120,14 +120,19 @@ def test_a_new_submission_with_a_landed_inspection_id_supersedes_it(tmp_path, ta
     assert providers == ["Renamed Youth Offending Service"]
 
 
-def test_two_versions_in_one_drop_land_the_one_received_last(tmp_path, tables):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_two_versions_in_one_drop_land_the_one_received_last(tmp_path, tables, fmt):
     config = RunConfig(data_dir=tmp_path)
     revised = {name: frame.copy() for name, frame in tables.items()}
     revised["inspection"]["region"] = "Wales"
-    write_submission(revised, config.raw_dir, "b_later", "csv", received=dt.date(2021, 3, 1))
-    write_submission(tables, config.raw_dir, "a_earlier", "csv", received=dt.date(2021, 1, 1))
+    write_submission(revised, config.raw_dir, "b_later", fmt, received=dt.date(2021, 3, 1))
+    write_submission(tables, config.raw_dir, "a_earlier", fmt, received=dt.date(2021, 1, 1))
     _, outcomes = land_pending(config)
-    assert sorted((o.name, o.status) for o in outcomes) == [("a_earlier", "superseded"), ("b_later", "landed")]
+    suffix = ".xlsx" if fmt == "xlsx" else ""
+    assert sorted((o.name, o.status) for o in outcomes) == [
+        (f"a_earlier{suffix}", "superseded"),
+        (f"b_later{suffix}", "landed"),
+    ]
     assert _landed(config, "inspections")["region"].tolist() == ["Wales"]
 
 
