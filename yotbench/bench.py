@@ -742,7 +742,12 @@ def save(results: dict, path: Path) -> None:
         with contextlib.suppress(ValueError):
             existing = json.loads(path.read_text(encoding="utf-8"))
     runs = existing.get("runs", {}) if isinstance(existing, dict) else {}
-    runs[f"{results['scale']:g}"] = results
+    key = f"{results['scale']:g}"
+    previous = runs.get(key) or {}
+    if "speedup" not in results and "speedup" in previous:  # the slow --speedup figures outlive a run without it
+        when = previous.get("speedup_started_at", previous.get("started_at"))
+        results = {**results, "speedup": previous["speedup"], "speedup_started_at": when}
+    runs[key] = results
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
         json.dumps({"runs": dict(sorted(runs.items(), key=lambda kv: float(kv[0])))}, indent=2, default=str) + "\n",

@@ -244,7 +244,9 @@ def register_store(
             try:
                 for table in STORE_TABLES:
                     columns = ", ".join(ARROW_SCHEMAS[table].names)
-                    con.execute(f"create or replace temp {kind} src_{table} as select {columns} from {CACHE_ALIAS}.{table}")
+                    con.execute(
+                        f"create or replace temp {kind} src_{table} as select {columns} from {CACHE_ALIAS}.{table}"
+                    )
             finally:
                 if not keep_attached:
                     _detach_cache(con)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from yotbench.bench import generate, programme_digest
+from yotbench.bench import generate, programme_digest, save
 from yotbench.cli import main
 from yotbench.sample import write_sample
 
@@ -75,3 +75,19 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     assert "pandas reference" in printed and "one new inspection vs full rebuild" in printed
     assert not (tmp_path / "cache" / "scale-0_1" / "run").exists()  # removed without --keep
     assert (tmp_path / "cache" / "scale-0_1" / "raw").is_dir()  # the programme stays cached
+
+
+def test_results_merge_by_scale_and_keep_the_last_speedup_figures(tmp_path):
+    path = tmp_path / "results.json"
+    save({"scale": 100.0, "started_at": "t1", "speedup": {"threads_1": {"land_seconds": 9.0}}}, path)
+    save({"scale": 1.0, "started_at": "t2"}, path)
+    save({"scale": 100.0, "started_at": "t3"}, path)
+    runs = json.loads(path.read_text())["runs"]
+    assert list(runs) == ["1", "100"]
+    assert runs["100"]["started_at"] == "t3"
+    assert runs["100"]["speedup"] == {"threads_1": {"land_seconds": 9.0}}
+    assert runs["100"]["speedup_started_at"] == "t1"
+    save({"scale": 100.0, "started_at": "t4", "speedup": {"threads_1": {"land_seconds": 5.0}}}, path)
+    runs = json.loads(path.read_text())["runs"]
+    assert runs["100"]["speedup"] == {"threads_1": {"land_seconds": 5.0}}
+    assert "speedup_started_at" not in runs["100"]

@@ -21,7 +21,7 @@ import pytest
 
 from yotbench import __version__, gaps, marts
 from yotbench.briefing import write_briefing
-from yotbench.briefing.source import nightly_periods
+from yotbench.briefing.source import nightly_periods, period_significance, programme_significance
 from yotbench.cli import main
 from yotbench.config import RunConfig
 from yotbench.pipeline import land_pending
@@ -303,6 +303,20 @@ def test_findings_match_marts_significance_for_the_programme(built):
     for c in tested - flagged:
         assert f"There were no statistically significant differences by {words[c]}." in html
     assert html.count("scored significantly higher than") == int(mart["significant"].sum())
+
+
+def test_the_programme_reuses_marts_significance_and_a_part_of_it_is_tested_afresh(built):
+    config, periods, _ = built
+    start, end, _ = programme(built, "yos-2018")
+    (year_start, year_end) = next((s, e) for f, s, e in periods if f == "yos-2018" and (s, e) != (start, end))
+    con = duckdb.connect(str(config.marts_db), read_only=True)
+    try:
+        reused = programme_significance(con, "yos-2018", start, end)
+        assert programme_significance(con, "yos-2018", year_start, year_end) is None
+    finally:
+        con.close()
+    assert len(reused) > 0
+    pd.testing.assert_frame_equal(reused, period_significance(config, "yos-2018", start, end))
 
 
 def test_lineage_lists_the_submissions_with_hashes(built):

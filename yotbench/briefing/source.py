@@ -3,10 +3,11 @@
 The connection to DIR/marts/yotbench.duckdb is opened read-only and closed before any
 output is written (a reader holds a lock that would block a writer of the same file;
 the nightly build swaps a new file in with os.replace, so it is not blocked, but a
-reader should still not linger). The significance tests are run afresh on the
-period's cases (yotbench.gaps on int_answers_enriched, built from the current store
-on a private in-memory connection), because marts.significance covers each
-framework's whole programme only.
+reader should still not linger). For a period that holds all of a framework's
+inspections the significance tests are marts.significance's; for any other period they
+are run afresh on the period's cases (yotbench.gaps on int_answers_enriched, built from
+the current store on a private in-memory connection), because marts.significance covers
+each framework's whole programme only.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def read_marts(
     con = _connect_read_only(config, db)
     try:
         frames = {name: con.execute(sql, params).df() for name, sql in QUERIES.items()}
+        programme = programme_significance(con, framework, date_from, date_to)
     except duckdb.CatalogException as exc:
         raise BriefingInputMissing(f"{config.marts_db} lacks a mart the briefing reads: {exc}") from None
     finally:
@@ -129,13 +131,35 @@ def read_marts(
         )
     for column in ("fieldwork_start", "fieldwork_end"):
         frames["inspections"][column] = pd.to_datetime(frames["inspections"][column]).dt.date
-    return MartFrames(
-        framework=framework,
-        date_from=date_from,
-        date_to=date_to,
-        significance=period_significance(config, framework, date_from, date_to),
-        **frames,
-    )
+    if programme is None:
+        programme = period_significance(config, framework, date_from, date_to)
+    return MartFrames(framework=framework, date_from=date_from, date_to=date_to, significance=programme, **frames)
+
+
+def programme_significance(
+    con: duckdb.DuckDBPyConnection, framework: str, date_from: date, date_to: date
+) -> pd.DataFrame | None:
+    """marts.significance's rows for the framework when the period holds every one of its inspections
+    (the programme to date): the same cases, so the same tests; None when the period is a part of it
+    or the marts have no significance table (then the tests are run on the period's cases)."""
+    from yotbench.gaps import COLUMNS
+
+    try:
+        outside = con.execute(
+            "select count(*) from marts.inspections where framework = $framework "
+            "and not fieldwork_end between $date_from and $date_to",
+            {"framework": framework, "date_from": date_from, "date_to": date_to},
+        ).fetchone()[0]
+        if outside:
+            return None
+        rows = con.execute("select * from marts.significance where framework = $framework", {"framework": framework})
+    except duckdb.CatalogException:
+        return None
+    frame = rows.df()[list(COLUMNS)]
+    for column, dtype in COLUMNS.items():  # DATE columns come back as timestamps; gaps keeps datetime.date
+        if dtype == "object" and pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = pd.Series([None if pd.isna(v) else v.date() for v in frame[column]], dtype="object")
+    return frame.astype(COLUMNS)
 
 
 def nightly_periods(config: RunConfig, db: Path | None = None) -> list[tuple[str, date, date]]:
