@@ -110,7 +110,7 @@ def write_xlsx(path: Path, tables: list[Table], cover: CoverText, threshold: int
 
 def xlsx_grid(path: Path) -> dict[str, list[list[object]]]:
     """Every sheet's cell values, row by row, as written."""
-    book = openpyxl.load_workbook(path)
+    book = openpyxl.load_workbook(path, read_only=True)
     try:
         return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
     finally:
