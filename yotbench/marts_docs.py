@@ -26,6 +26,7 @@ ORDER = [
     "question_results_by_period",
     "area_results",
     "standard_results",
+    "key_question_scores",
     "inspections",
     "periods",
     "questions",
