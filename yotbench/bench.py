@@ -321,9 +321,16 @@ def time_rebuild(config: RunConfig, rss: RssSampler, run_id: str) -> dict:
     return out
 
 
-def _rebuild_in_child(config_json: str, run_id: str) -> dict:
-    import resource
+def _peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (VmHWM). getrusage's ru_maxrss is no use in
+    a spawned child: Linux carries it over from the parent it was forked from, across the exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
+
+def _rebuild_in_child(config_json: str, run_id: str) -> dict:
     from yotbench import marts
 
     config = RunConfig.model_validate_json(config_json)
@@ -337,7 +344,7 @@ def _rebuild_in_child(config_json: str, run_id: str) -> dict:
         "marts_seconds": round(built - started, 3),
         "significance_seconds": round(done - built, 3),
         "seconds": round(done - started, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": _peak_rss_mb(),
     }
 
 
@@ -423,18 +430,21 @@ def time_references(config: RunConfig, rss: RssSampler, pandas: bool = True) -> 
         out["pandas"]["matches_marts"] = not out["pandas"]["differences"]
         del frames
     with timed(rss) as out["duckdb_two_marts"]:
-        # The same two marts in DuckDB from the same Parquet, nothing else: no other marts, no invariants.
+        # The same two marts through yotbench's SQL, nothing else: no other marts, no invariants. The
+        # store is read as the build reads it, through the store cache (up to date: the build just ran);
+        # views straight over the 20,000 Parquet files would be scanned again by every model that reads them.
         from yotbench import marts
 
-        con = duckdb.connect()
+        con = duckdb.connect(config={"memory_limit": marts.BUILD_MEMORY_LIMIT})
         try:
-            marts.register_store(con, files)
+            marts.register_store(con, files, cache_path=marts.store_cache_path(config), keep_attached=True)
             marts.register_frameworks(con)
             marts.create_models(con, marts.LAYERS, only=list(MART_RELATIONS.values()))
             out["duckdb_two_marts"]["rows"] = {
                 name: con.sql(f"select count(*) from {relation}").fetchall()[0][0]  # relation from MART_RELATIONS
                 for name, relation in MART_RELATIONS.items()
             }
+            marts.close_case_level(con)
         finally:
             con.close()
     with timed(rss) as out["group_by"]:
@@ -718,16 +728,28 @@ def targets(results: dict) -> list[dict]:
             full["peak_rss_mb"] < FULL_REBUILD_RSS_MB,
         ),
         (
-            "marts vs pandas reference",
+            "marts build vs pandas reference",
             f">= {PANDAS_OVER_MARTS:g}x faster",
             f"{r['pandas_over_marts']}x" if r["pandas_over_marts"] else "not run",
             bool(r["pandas_over_marts"]) and r["pandas_over_marts"] >= PANDAS_OVER_MARTS,
         ),
         (
-            "marts vs raw GROUP BY",
+            "marts build vs raw GROUP BY",
             f"<= {MARTS_OVER_FLOOR:g}x",
             f"{r['marts_over_group_by']:.1f}x",
             r["marts_over_group_by"] <= MARTS_OVER_FLOOR,
+        ),
+        (
+            "the two marts alone vs pandas",
+            f">= {PANDAS_OVER_MARTS:g}x faster",
+            f"{r['pandas_over_duckdb_two_marts']}x" if r["pandas_over_duckdb_two_marts"] else "not run",
+            bool(r["pandas_over_duckdb_two_marts"]) and r["pandas_over_duckdb_two_marts"] >= PANDAS_OVER_MARTS,
+        ),
+        (
+            "the two marts alone vs raw GROUP BY",
+            f"<= {MARTS_OVER_FLOOR:g}x",
+            f"{r['duckdb_two_marts_over_group_by']:.1f}x",
+            r["duckdb_two_marts_over_group_by"] <= MARTS_OVER_FLOOR,
         ),
         (
             "CSV landing vs pyarrow read",

@@ -263,15 +263,19 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
 
 
 def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, list[Outcome]]:
-    """Plan and land everything new, one submission after another, without Prefect.
+    """Plan, validate the drop in batches, and land everything new one submission after another,
+    without Prefect.
 
     The nightly flow does the same through Prefect tasks (in parallel); this is the
     library path for tests, benchmarks and scripts.
     """
+    from yotbench.validation import prevalidate
+
     run_id = run_id or new_run_id()
     rules = rules_hash()
     with Ledger(config.ledger_path) as ledger:
         plan = make_plan(config, ledger, rules)
+    prevalidate(plan.todo, config=config, run_id=run_id)
     outcomes = [process_submission(sub, config, run_id, rules) for sub in plan.todo]
     outcomes += [record_superseded_in_drop(old, live, config, run_id) for old, live in plan.superseded_in_drop]
     return plan, outcomes

@@ -27,8 +27,10 @@ FIGURES = {
 TARGETS = [
     "full rebuild (marts + significance)",
     "full rebuild peak RSS",
-    "marts vs pandas reference",
-    "marts vs raw GROUP BY",
+    "marts build vs pandas reference",
+    "marts build vs raw GROUP BY",
+    "the two marts alone vs pandas",
+    "the two marts alone vs raw GROUP BY",
     "CSV landing vs pyarrow read",
     "one new inspection vs full rebuild",
 ]
@@ -91,3 +93,21 @@ def test_results_merge_by_scale_and_keep_the_last_speedup_figures(tmp_path):
     runs = json.loads(path.read_text())["runs"]
     assert runs["100"]["speedup"] == {"threads_1": {"land_seconds": 5.0}}
     assert "speedup_started_at" not in runs["100"]
+
+
+def _child_peak() -> float:
+    from yotbench.bench import _peak_rss_mb
+
+    return _peak_rss_mb()
+
+
+def test_a_spawned_childs_peak_rss_is_its_own_not_its_parents():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ballast = bytearray(768 * 2**20)
+    ballast[:: 2**12] = b"\1" * len(ballast[:: 2**12])  # touch every page: 768 MB resident in this process
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        peak = pool.submit(_child_peak).result()
+    assert 10 < peak < 500
+    del ballast
