@@ -50,24 +50,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         written = write_sample(config.raw_dir, frameworks=args.sample_framework)
         print(f"{config.raw_dir} held no submissions: wrote the embedded sample ({len(written)} submissions)")
     from flows.nightly import nightly
+    from yotbench.ops import task_runner
     from yotbench.report import format_summary
 
-    flow = nightly
-    if config.task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        runner = (
-            DaskTaskRunner(address=config.dask_address)
-            if config.dask_address
-            else DaskTaskRunner(
-                cluster_kwargs={"n_workers": config.landing_workers, "threads_per_worker": 1, "processes": True}
-            )
-        )
-        flow = nightly.with_options(task_runner=runner)
-    else:
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        flow = nightly.with_options(task_runner=ThreadPoolTaskRunner(max_workers=config.landing_workers))
+    flow = nightly.with_options(task_runner=task_runner(config))
     try:
         summary = flow(config=config)
     except YotbenchError as exc:

@@ -66,6 +66,22 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
     return "\n".join(lines)
 
 
+def task_runner(config: RunConfig):
+    """The Prefect task runner of the nightly flow's landing: threads, or Dask (a cluster at
+    config.dask_address, else a local cluster of landing_workers processes)."""
+    if config.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if config.dask_address:
+            return DaskTaskRunner(address=config.dask_address)
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": config.landing_workers, "threads_per_worker": 1, "processes": True}
+        )
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=config.landing_workers)
+
+
 def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     """The nightly flow as a scheduled deployment (what `yotbench serve` serves)."""
     from prefect.schedules import Cron
