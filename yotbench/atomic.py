@@ -44,19 +44,13 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     reader sees either the old directory or the new one, never a mixture.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
-    tmp = target.with_name(f".{target.name}.{token}.tmp")
-    old = target.with_name(f".{target.name}.{token}.old")
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir()
     try:
         yield tmp
-        if target.exists():
-            os.rename(target, old)
-        os.rename(tmp, target)
-        _fsync_dir(target.parent)
+        swap_in(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def swap_in(ready: Path, target: Path) -> Path:
