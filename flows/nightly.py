@@ -1,7 +1,9 @@
 """The nightly flow: land new submissions, then, when anything changed, rebuild and publish.
 
 Each task is a verb that calls the library. Retries are on I/O tasks only; the
-transforms (validation, marts, tests, briefing) do not retry. Publication is the
+transforms (marts, tests, briefing) do not retry. Landing is a task per batch of
+submissions (read once, checked in one GX run per suite, each landed or quarantined);
+a retried batch never settles a submission twice. Publication is the
 last step: the briefings are written from the finished but unpublished marts build
 into a staging folder; then the marts file is swapped in whole, each briefing folder
 is swapped in whole, and the ledger marks the run published only after all are in place.
@@ -32,15 +34,10 @@ def plan_run(config: RunConfig, rules: str) -> pipeline.Plan:
         return pipeline.make_plan(config, ledger, rules)
 
 
-@task(name="validate_submissions", **PURE)
-def validate_submissions(subs: list[Submission], config: RunConfig, run_id: str) -> dict[str, int]:
-    """Check the drop in batches ahead of landing (one GX run per suite per batch)."""
-    return validation.prevalidate(subs, config=config, run_id=run_id)
-
-
-@task(name="land_submission", **IO)
-def land_submission(sub: Submission, config: RunConfig, run_id: str, rules: str) -> pipeline.Outcome:
-    return pipeline.process_submission(sub, config, run_id, rules)
+@task(name="land_batch", **IO)
+def land_batch(subs: list[Submission], config: RunConfig, run_id: str, rules: str) -> list[pipeline.Outcome]:
+    """Read, check (one GX run per suite) and land or quarantine a batch of submissions."""
+    return pipeline.land_batch(subs, config, run_id, rules)
 
 
 @task(name="record_superseded", **IO)
@@ -105,17 +102,17 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.stage("plan", started)
 
             started = time.perf_counter()
-            if plan.todo:
-                validate_submissions(plan.todo, config, run_id)
-            record.stage("validate", started)
-
-            started = time.perf_counter()
-            progress = Progress("landing", len(plan.todo))
-            futures = [land_submission.submit(sub, config, run_id, rules) for sub in plan.todo]
+            progress = Progress("landing", len(plan.todo) + len(plan.superseded_in_drop))
+            futures = [
+                land_batch.submit(batch, config, run_id, rules)
+                for batch in pipeline.batches(plan.todo, config.landing_workers)
+            ]
             futures += [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
             for future in futures:
-                record.add(future.result())
-                progress.step()
+                result = future.result()
+                for outcome in result if isinstance(result, list) else [result]:
+                    record.add(outcome)
+                    progress.step()
             progress.done()
             record.stage("land", started)
             if plan.todo:

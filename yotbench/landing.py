@@ -13,8 +13,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from yotbench.atomic import atomic_file
@@ -73,38 +73,41 @@ ARROW_SCHEMAS = {
 }
 
 
-def _dates(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column.where(column != ""), format="%Y-%m-%d").dt.date
+def _typed(values: pa.Array, type_: pa.DataType) -> pa.Array:
+    """A validated text column as its landed type (a blank date or number is null)."""
+    if pa.types.is_string(type_):
+        return values.cast(type_)
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+    if pa.types.is_date(type_):
+        return pc.strptime(values, format="%Y-%m-%d", unit="s").cast(type_)
+    return values.cast(type_)
 
 
 def typed_tables(raw: RawSubmission, run_id: str) -> dict[str, pa.Table]:
-    """The submission's tables with landed types and lineage columns."""
-    inspection = raw.tables["inspection"].iloc[0]
-    inspection_id = inspection["inspection_id"]
-    frames: dict[str, pd.DataFrame] = {}
-    head = raw.tables["inspection"].drop(columns="_row").copy()
-    for column in ("fieldwork_start", "fieldwork_end", "published"):
-        head[column] = _dates(head[column])
-    head["submission"] = raw.submission.name
-    head["content_hash"] = raw.submission.content_hash
-    head["run_id"] = run_id
-    head["landed_at"] = datetime.now(UTC).replace(microsecond=0)
-    frames["inspections"] = head
-    cases = raw.tables["cases"].drop(columns="_row").copy()
-    cases["age"] = cases["age"].astype("int8")
-    frames["cases"] = cases
-    frames["answers"] = raw.tables["answers"].drop(columns="_row")
-    if "ratings" in raw.tables:
-        ratings = raw.tables["ratings"].drop(columns="_row").copy()
-        ratings["reason"] = ratings["reason"].where(ratings["reason"] != "")
-        frames["ratings"] = ratings
+    """The submission's tables with landed types and lineage columns, built column by column in Arrow."""
+    inspection_id = raw.tables["inspection"]["inspection_id"].iloc[0]
+    lineage = {
+        "submission": raw.submission.name,
+        "content_hash": raw.submission.content_hash,
+        "run_id": run_id,
+        "landed_at": datetime.now(UTC).replace(microsecond=0),
+    }
     out = {}
-    for name, frame in frames.items():
-        if name != "inspections":
-            frame = frame.assign(inspection_id=inspection_id)
-        schema = ARROW_SCHEMAS[name]
-        # one thread: a submission's tables are small, and a thread pool per table costs more than it saves
-        out[name] = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False, nthreads=1)
+    for table, name in LANDED_TABLES.items():
+        frame = raw.tables.get(table)
+        if frame is None:
+            continue
+        constants = lineage if name == "inspections" else {"inspection_id": inspection_id}
+        columns = []
+        for field in ARROW_SCHEMAS[name]:
+            if field.name in constants:
+                columns.append(pa.array([constants[field.name]] * len(frame), type=field.type))
+            else:
+                columns.append(_typed(pa.array(frame[field.name]), field.type))
+        if name == "ratings":  # a rating without a reason has none, not an empty one
+            reason = ARROW_SCHEMAS[name].get_field_index("reason")
+            columns[reason] = pc.if_else(pc.equal(columns[reason], ""), pa.scalar(None, pa.string()), columns[reason])
+        out[name] = pa.Table.from_arrays(columns, schema=ARROW_SCHEMAS[name])
     return out
 
 

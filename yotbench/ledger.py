@@ -244,6 +244,11 @@ class Ledger:
         )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
+    def superseded_names(self, submission_id: int) -> list[str]:
+        """The submissions that this one superseded when it landed."""
+        rows = self.db.execute("select name from submissions where superseded_by = ? order by id", (submission_id,))
+        return [r[0] for r in rows]
+
     def rejected_awaiting(self) -> list[LedgerSubmission]:
         """Rejected submissions whose name has not landed since."""
         rows = self.db.execute(

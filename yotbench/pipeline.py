@@ -25,6 +25,7 @@ from yotbench.landing import retire, typed_tables, write_parquet
 from yotbench.ledger import Ledger
 
 TABLE_FILES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
+BATCH_BYTES = 8 * 1024 * 1024  # raw bytes read, checked and landed per batch: one GX run per suite per batch
 
 
 def new_run_id() -> str:
@@ -129,13 +130,6 @@ class Outcome:
         }
 
 
-def _validate(raw: RawSubmission, config: RunConfig, run_id: str) -> tuple[list[Problem], list[Problem]]:
-    """Run the validation gate; returns (errors, warnings)."""
-    from yotbench.validation import validate_submission
-
-    return validate_submission(raw, config=config, run_id=run_id)
-
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -187,24 +181,79 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
     return target
 
 
-def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: str) -> Outcome:
-    """Read, validate, then land or quarantine one submission, recording it in the ledger."""
+def batches(subs: list[Submission], workers: int = 1, batch_bytes: int = BATCH_BYTES) -> list[list[Submission]]:
+    """Split a run's submissions, in order, into batches of up to `batch_bytes` of raw files, and into at
+    least `workers` batches when there are that many submissions, so that every worker has one."""
+    sizes = [sum(p.stat().st_size for p in sub.files) for sub in subs]
+    limit = max(1, min(batch_bytes, -(-sum(sizes) // max(1, workers))))
+    out: list[list[Submission]] = []
+    held = 0
+    for sub, size in zip(subs, sizes, strict=True):
+        if not out or held + size > limit:
+            out.append([])
+            held = 0
+        out[-1].append(sub)
+        held += size
+    return out
+
+
+def land_batch(subs: list[Submission], config: RunConfig, run_id: str, rules: str) -> list[Outcome]:
+    """Read each submission once, check those that read cleanly in one GX run per suite, then land or
+    quarantine each one and record it in the ledger; returns one Outcome per submission, in order.
+
+    Each submission is settled (files, then its ledger row) on its own, so a crash part-way leaves the
+    earlier ones landed. A retried batch does not settle anything twice: a submission the ledger already
+    records for this run keeps that record, and its outcome is recomputed without writing.
+    """
+    from yotbench.validation import validate_submissions
+
     started = time.perf_counter()
-    raw = read_submission(sub)
-    problems = list(raw.problems)
-    warnings = list(raw.warnings)
-    if not problems:
-        errors, more_warnings = _validate(raw, config, run_id)
-        problems += errors
-        warnings += more_warnings
+    raws = [read_submission(sub) for sub in subs]
+    verdicts = validate_submissions(raws, config=config, run_id=run_id)
+    shared = (time.perf_counter() - started) / max(1, len(subs))
+    outcomes = []
+    with Ledger(config.ledger_path) as ledger:
+        for raw in raws:
+            started = time.perf_counter()
+            errors, warnings = verdicts[raw.submission.name]
+            outcome = _settle(raw, errors, warnings, config, run_id, rules, ledger)
+            outcome.seconds = shared + time.perf_counter() - started
+            outcomes.append(outcome)
+    return outcomes
+
+
+def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: str) -> Outcome:
+    """Read, validate, then land or quarantine one submission (a batch of one)."""
+    return land_batch([sub], config, run_id, rules)[0]
+
+
+def _settle(
+    raw: RawSubmission,
+    errors: list[Problem],
+    warnings: list[Problem],
+    config: RunConfig,
+    run_id: str,
+    rules: str,
+    ledger: Ledger,
+) -> Outcome:
+    """Land or quarantine one read and checked submission, and record it."""
+    sub = raw.submission
+    problems = [*raw.problems, *errors]
+    warnings = [*raw.warnings, *warnings]
     head = raw.tables.get("inspection")
     inspection_id = framework = None
     if head is not None and len(head):
         inspection_id = str(head["inspection_id"].iloc[0]) or None
         framework = str(head["framework"].iloc[0]) or None
     read_counts = raw.rows_read()
-    received = datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds")
     outcome = Outcome(sub.name, "rejected", inspection_id, framework, problems, warnings, raw.notices)
+    earlier = ledger.latest(sub.name, sub.content_hash)
+    if earlier is not None and earlier.run_id == run_id:  # settled by an earlier attempt of this task
+        outcome.status = earlier.status
+        outcome.quarantine_path = earlier.quarantine_path
+        outcome.tables = ledger.table_counts(earlier.id)
+        outcome.superseded = ledger.superseded_names(earlier.id)
+        return outcome
     entry = {
         "run_id": run_id,
         "name": sub.name,
@@ -212,36 +261,34 @@ def process_submission(sub: Submission, config: RunConfig, run_id: str, rules: s
         "format": sub.format,
         "inspection_id": inspection_id,
         "framework": framework,
-        "received_at": received,
+        "received_at": datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds"),
         "warning_count": len(warnings),
         "notice_count": len(raw.notices),
         "rules_hash": rules,
     }
-    with Ledger(config.ledger_path) as ledger:
-        if problems:
-            target = _quarantine(raw, problems, config, run_id)
-            outcome.quarantine_path = target.relative_to(config.data_dir).as_posix()
-            outcome.tables = {TABLE_FILES[t]: (n, 0, n) for t, n in read_counts.items()}
-            ledger.record(
-                **entry,
-                status="rejected",
-                error_count=len(problems),
-                quarantine_path=outcome.quarantine_path,
-                tables=outcome.tables,
-            )
-        else:
-            tables = typed_tables(raw, run_id)
-            files = write_parquet(tables, config.parquet_dir, framework, inspection_id, sub.content_hash)
-            checkpoint("landing", config.data_dir)  # files written, not yet recorded: the crash tests stop here
-            outcome.status = "landed"
-            outcome.tables = {TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()}
-            replaced = {s.id: s for s in (ledger.current_for(inspection_id), ledger.current_named(sub.name)) if s}
-            ledger.record(**entry, status="landed", files=files, tables=outcome.tables, supersedes=list(replaced))
-            for old in replaced.values():
-                if old.content_hash != sub.content_hash or old.files != files:
-                    retire(config.data_dir, old.files, config.data_dir / "parquet_history")
-                outcome.superseded.append(old.name)
-    outcome.seconds = time.perf_counter() - started
+    if problems:
+        target = _quarantine(raw, problems, config, run_id)
+        outcome.quarantine_path = target.relative_to(config.data_dir).as_posix()
+        outcome.tables = {TABLE_FILES[t]: (n, 0, n) for t, n in read_counts.items()}
+        ledger.record(
+            **entry,
+            status="rejected",
+            error_count=len(problems),
+            quarantine_path=outcome.quarantine_path,
+            tables=outcome.tables,
+        )
+        return outcome
+    tables = typed_tables(raw, run_id)
+    files = write_parquet(tables, config.parquet_dir, framework, inspection_id, sub.content_hash)
+    checkpoint("landing", config.data_dir)  # files written, not yet recorded: the crash tests stop here
+    outcome.status = "landed"
+    outcome.tables = {TABLE_FILES[t]: (n, tables[TABLE_FILES[t]].num_rows, 0) for t, n in read_counts.items()}
+    replaced = {s.id: s for s in (ledger.current_for(inspection_id), ledger.current_named(sub.name)) if s}
+    ledger.record(**entry, status="landed", files=files, tables=outcome.tables, supersedes=list(replaced))
+    for old in replaced.values():
+        if old.content_hash != sub.content_hash or old.files != files:
+            retire(config.data_dir, old.files, config.data_dir / "parquet_history")
+        outcome.superseded.append(old.name)
     return outcome
 
 
@@ -263,20 +310,16 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
 
 
 def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, list[Outcome]]:
-    """Plan, validate the drop in batches, and land everything new one submission after another,
-    without Prefect.
+    """Plan, then land everything new batch by batch, without Prefect.
 
-    The nightly flow does the same through Prefect tasks (in parallel); this is the
-    library path for tests, benchmarks and scripts.
+    The nightly flow does the same through Prefect tasks (a batch per task, in parallel);
+    this is the library path for tests, benchmarks and scripts.
     """
-    from yotbench.validation import prevalidate
-
     run_id = run_id or new_run_id()
     rules = rules_hash()
     with Ledger(config.ledger_path) as ledger:
         plan = make_plan(config, ledger, rules)
-    prevalidate(plan.todo, config=config, run_id=run_id)
-    outcomes = [process_submission(sub, config, run_id, rules) for sub in plan.todo]
+    outcomes = [o for batch in batches(plan.todo) for o in land_batch(batch, config, run_id, rules)]
     outcomes += [record_superseded_in_drop(old, live, config, run_id) for old, live in plan.superseded_in_drop]
     return plan, outcomes
 

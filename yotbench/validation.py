@@ -56,13 +56,12 @@ from yotbench.expectations import (
     relevance,
 )
 from yotbench.frameworks import load_frameworks
-from yotbench.ingest import ROW_COLUMN, RawSubmission, Submission, read_submission
+from yotbench.ingest import ROW_COLUMN, RawSubmission
 from yotbench.ledger import Ledger
 from yotbench.records import TABLES, load_record_schemas
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 500_000  # answer rows per GX run when a drop is validated ahead of landing
 SAVED_UNEXPECTED = 200  # failing rows kept per expectation in the saved results (errors.csv has them all)
 MAX_LISTED = 5_000  # problems listed per submission, file and rule; beyond that errors.csv gives the count
 CASE_CODES = ("case_type", "disposal", "gender", "ethnicity", "looked_after", "rosh", "safety_wellbeing")
@@ -752,81 +751,6 @@ def validate_submissions(
     }
 
 
-def _verdict_path(config: RunConfig, run_id: str, name: str) -> Path:
-    return config.validation_dir / run_id / "verdicts" / f"{_SAFE_NAME.sub('-', name)}.json"
-
-
-def _save_verdict(
-    config: RunConfig, run_id: str, raw: RawSubmission, errors: list[Problem], warnings: list[Problem]
-) -> None:
-    payload = {
-        "submission": raw.submission.name,
-        "content_hash": raw.submission.content_hash,
-        "errors": [p.as_dict() for p in errors],
-        "warnings": [p.as_dict() for p in warnings],
-    }
-    # a verdict is a cache of this run (lost, it is recomputed), so it is replaced atomically but not fsynced
-    target = _verdict_path(config, run_id, raw.submission.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    os.replace(tmp, target)
-
-
-def _saved_verdict(config: RunConfig, run_id: str, raw: RawSubmission) -> tuple[list[Problem], list[Problem]] | None:
-    path = _verdict_path(config, run_id, raw.submission.name)
-    if not path.exists():
-        return None
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if payload["submission"] != raw.submission.name or payload["content_hash"] != raw.submission.content_hash:
-        return None
-    return [Problem(**p) for p in payload["errors"]], [Problem(**p) for p in payload["warnings"]]
-
-
-def prevalidate(
-    subs: list[Submission], *, config: RunConfig, run_id: str, batch_rows: int = BATCH_ROWS
-) -> dict[str, int]:
-    """Validate a run's submissions ahead of landing, many per GX run, saving each one's verdict.
-
-    GX's cost is mostly per expectation per run, so checking the drop in batches of up to
-    `batch_rows` answer rows costs a small fraction of checking each submission alone;
-    validate_submission then returns the saved verdict for the same run and content.
-    Submissions that fail to read are left to the landing step, which reports them.
-    """
-    counts = {"validated": 0, "batches": 0, "rejected": 0}
-    batch: list[RawSubmission] = []
-    rows = 0
-
-    def flush() -> None:
-        nonlocal batch, rows
-        verdicts = validate_submissions(batch, config=config, run_id=run_id)
-        for raw in batch:
-            errors, warnings = verdicts[raw.submission.name]
-            _save_verdict(config, run_id, raw, errors, warnings)
-            counts["rejected"] += bool(errors)
-        counts["validated"] += len(batch)
-        counts["batches"] += 1
-        batch, rows = [], 0
-
-    for sub in subs:
-        raw = read_submission(sub)
-        if raw.problems or not all(t in raw.tables for t in ("inspection", "cases", "answers")):
-            continue
-        batch.append(raw)
-        rows += len(raw.tables["answers"])
-        if rows >= batch_rows:
-            flush()
-    if batch:
-        flush()
-    return counts
-
-
 def validate_submission(raw: RawSubmission, *, config: RunConfig, run_id: str) -> tuple[list[Problem], list[Problem]]:
-    """Check one submission that read cleanly against every suite; returns (errors, warnings).
-
-    If `prevalidate` already checked this content in this run, its saved verdict is returned.
-    """
-    saved = _saved_verdict(config, run_id, raw)
-    if saved is not None:
-        return saved
+    """Check one submission that read cleanly against every suite; returns (errors, warnings)."""
     return validate_submissions([raw], config=config, run_id=run_id)[raw.submission.name]

@@ -8,12 +8,14 @@ import shutil
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import copy_submission
 from yotbench.config import RunConfig
 from yotbench.frameworks import load_frameworks
+from yotbench.landing import ARROW_SCHEMAS
 from yotbench.ledger import Ledger
 from yotbench.pipeline import land_pending
 from yotbench.sample import generate_inspection, write_submission
@@ -48,6 +50,31 @@ def test_csv_and_xlsx_submissions_land_identically(tmp_path, tables):
     assert landed["csv"]["inspections"]["fieldwork_start"].iloc[0] == dt.date.fromisoformat(
         tables["inspection"]["fieldwork_start"].iloc[0]
     )
+
+
+def test_landed_files_have_the_contract_types_and_blank_optional_values_are_null(tmp_path, tables):
+    tables = {name: frame.copy() for name, frame in tables.items()}
+    tables["inspection"]["published"] = ""  # not yet published
+    config = RunConfig(data_dir=tmp_path)
+    write_submission(tables, config.raw_dir, "one", "csv")
+    _, outcomes = land_pending(config, run_id="r1")
+    assert [o.status for o in outcomes] == ["landed"]
+
+    files = current_files(config)
+    for table, schema in ARROW_SCHEMAS.items():
+        if table == "inspections":  # Parquet has no second unit: landed_at reads back in milliseconds
+            schema = schema.set(schema.get_field_index("landed_at"), pa.field("landed_at", pa.timestamp("ms", "UTC")))
+        assert pq.read_table(files[table][0]).schema.remove_metadata() == schema, table
+    head = pq.read_table(files["inspections"][0]).to_pylist()[0]
+    assert head["published"] is None
+    assert head["fieldwork_end"] == dt.date.fromisoformat(tables["inspection"]["fieldwork_end"].iloc[0])
+    assert (head["submission"], head["run_id"]) == ("one", "r1")
+    ratings = pq.read_table(files["ratings"][0]).to_pandas()
+    given = tables["ratings"]["reason"]
+    assert ratings["reason"].isna().sum() == (given == "").sum() > 0
+    assert list(ratings["reason"].dropna()) == [r for r in given if r]
+    answers = pq.read_table(files["answers"][0])
+    assert answers.column("inspection_id").unique().to_pylist() == [tables["inspection"]["inspection_id"].iloc[0]]
 
 
 def test_ledger_counts_match_the_files(tmp_path, sample_raw):

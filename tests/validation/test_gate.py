@@ -1,4 +1,4 @@
-"""The gate beyond single fixtures: the store, batches and verdicts, threads, GX faults, Data Docs, limits."""
+"""The gate beyond single fixtures: the store, batches, threads, GX faults, Data Docs, limits."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_submission
-from yotbench import validation
+from yotbench import pipeline, validation
 from yotbench.config import RunConfig
 from yotbench.ingest import MAX_FILE_BYTES, discover, read_submission
-from yotbench.pipeline import process_submission, rules_hash
+from yotbench.ledger import Ledger
+from yotbench.pipeline import batches, land_batch, process_submission, rules_hash
 from yotbench.validation import (
     GateCrashed,
     build_frames,
     data_docs_index,
     gate,
-    prevalidate,
     validate_submission,
     validate_submissions,
 )
@@ -68,27 +68,59 @@ def test_an_older_submission_cannot_replace_a_later_landed_one(tmp_path):
     assert validate_submission(again, config=config, run_id="r3") == ([], [])  # its own resubmission
 
 
-def test_prevalidate_checks_a_drop_in_batches_and_saves_each_verdict(tmp_path):
+def test_a_batch_is_read_once_checked_in_one_gx_run_and_each_submission_settled(tmp_path):
     config = RunConfig(data_dir=tmp_path)
-    names = ["pass_csv", "answers_fail_na_not_allowed", "cases_fail_file_empty", "pass_xlsx.xlsx"]
+    names = ["pass_csv", "answers_fail_na_not_allowed", "cases_fail_file_empty"]
     subs = [_sub(CORPUS, name) for name in names]
 
-    assert prevalidate(subs, config=config, run_id="r1", batch_rows=300) == {
-        "validated": 3,
-        "batches": 2,
-        "rejected": 1,
-    }  # 232 + 232 answer rows reach 300: a batch; then one more
-    verdicts = sorted(p.name for p in (config.validation_dir / "r1" / "verdicts").iterdir())
-    assert verdicts == ["answers_fail_na_not_allowed.json", "pass_csv.json", "pass_xlsx.xlsx.json"]
+    outcomes = land_batch(subs, config, "r1", rules_hash())
 
-    raw = read_submission(subs[1])
-    errors, warnings = validate_submission(raw, config=config, run_id="r1")
-    assert [(p.row, p.rule) for p in errors] == [(3, "na_not_allowed")]
-    # the saved verdict is what is returned for the same content in the same run, and only then
-    verdict = config.validation_dir / "r1" / "verdicts" / "answers_fail_na_not_allowed.json"
-    verdict.write_text(verdict.read_text().replace('"row": 3,', '"row": 99,'))
-    assert [p.row for p in validate_submission(raw, config=config, run_id="r1")[0]] == [99]
-    assert [p.row for p in validate_submission(raw, config=config, run_id="r2")[0]] == [3]
+    assert [(o.name, o.status) for o in outcomes] == [
+        ("pass_csv", "landed"),
+        ("answers_fail_na_not_allowed", "rejected"),
+        ("cases_fail_file_empty", "rejected"),
+    ]
+    assert [(p.row, p.rule) for p in outcomes[1].problems] == [(3, "na_not_allowed")]
+    assert [p.rule for p in outcomes[2].problems] == ["file_empty"]
+    # the two that read cleanly were checked together: one saved result per suite, labelled by the batch
+    saved = sorted(p.name for p in (config.validation_dir / "r1" / "results").iterdir())
+    assert saved and all(name.startswith("2-submissions-from-pass_csv") for name in saved)
+
+
+def test_a_retried_batch_settles_nothing_twice(tmp_path, monkeypatch):
+    config = RunConfig(data_dir=tmp_path)
+    subs = [_sub(CORPUS, name) for name in ("pass_csv", "answers_fail_na_not_allowed")]
+
+    def disk_full(*args):
+        raise OSError("no space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_quarantine", disk_full)
+        with pytest.raises(OSError, match="no space"):
+            land_batch(subs, config, "r1", rules_hash())  # the first lands; the second fails to quarantine
+    outcomes = land_batch(subs, config, "r1", rules_hash())  # the task's retry
+
+    assert [o.status for o in outcomes] == ["landed", "rejected"]
+    assert outcomes[0].tables["answers"] == (232, 232, 0)
+    with Ledger(config.ledger_path) as ledger:
+        rows = [(s.name, s.status, s.run_id) for s in ledger.history()]
+    assert sorted(rows) == [("answers_fail_na_not_allowed", "rejected", "r1"), ("pass_csv", "landed", "r1")]
+    assert not (tmp_path / "parquet_history").exists()
+
+
+def test_batches_split_by_raw_bytes_and_give_every_worker_one(tmp_path):
+    subs = [_sub(CORPUS, name) for name in ("pass_csv", "answers_fail_na_not_allowed", "pass_xlsx.xlsx")]
+    sizes = [sum(p.stat().st_size for p in s.files) for s in subs]
+
+    assert sizes[2] > sizes[0] + sizes[1]  # the workbook is the larger half
+
+    assert batches(subs) == [subs]
+    assert batches(subs, workers=2) == [subs[:2], subs[2:]]
+    assert batches(subs, workers=3) == [[s] for s in subs]
+    assert batches(subs, batch_bytes=sizes[0] + sizes[1]) == [subs[:2], subs[2:]]
+    assert batches(subs, batch_bytes=sizes[0] + sizes[1] - 1) == [[s] for s in subs]
+    assert batches(subs, batch_bytes=1) == [[s] for s in subs]  # a submission larger than a batch goes alone
+    assert batches([], workers=2) == []
 
 
 def test_submissions_validated_from_two_threads_get_their_own_verdicts(tmp_path):
