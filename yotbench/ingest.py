@@ -22,6 +22,7 @@ from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from python_calamine import CalamineWorkbook
 
@@ -424,7 +425,7 @@ def _check_columns(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: 
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
-def _code_map(spec: ColumnSpec, values: pd.Index) -> dict[str, str]:
+def _code_map(spec: ColumnSpec, values: list[str]) -> dict[str, str]:
     """Map each distinct raw value of a code column to its normal form, where one exists."""
     mapping = {}
     allowed = set(spec.enum) if spec.enum else None
@@ -442,35 +443,34 @@ def _code_map(spec: ColumnSpec, values: pd.Index) -> dict[str, str]:
 
 
 def _normalise(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: RecordSchema) -> pd.DataFrame:
+    """The contract's columns in order (a missing optional column as blanks), codes in their normal form
+    and other text without surrounding whitespace; each change is counted as a notice.
+
+    The checks run in Arrow on the columns as read (no copy); only a column that changes is rewritten.
+    """
     file = raw.files[table]
-    frame = frame[[c for c in frame.columns if c == ROW_COLUMN or c in schema.columns]].copy()
-    for name in schema.columns:
+    columns = {ROW_COLUMN: frame[ROW_COLUMN]}
+    for name, spec in schema.columns.items():
         if name not in frame.columns:
-            frame[name] = ""
+            columns[name] = pd.Series("", index=frame.index, dtype="str")
             continue
-        spec = schema.columns[name]
-        column = frame[name]
+        column = columns[name] = frame[name]
+        values = pa.array(column)
         if spec.code:
-            mapping = _code_map(spec, pd.Index(column.unique()))
+            mapping = _code_map(spec, pc.unique(values).to_pylist())
             if mapping:
-                changed = column.isin(mapping.keys())
-                frame[name] = column.replace(mapping)
+                changed = int(column.isin(mapping.keys()).sum())
+                columns[name] = column.replace(mapping)
                 example = next(iter(mapping.items()))
                 raw.notices.append(
-                    Notice(
-                        file,
-                        name,
-                        int(changed.sum()),
-                        f"{int(changed.sum())} values normalised (e.g. {example[0]!r} -> {example[1]!r})",
-                    )
+                    Notice(file, name, changed, f"{changed} values normalised (e.g. {example[0]!r} -> {example[1]!r})")
                 )
         else:
-            stripped = column.str.strip()
-            changed = int((stripped != column).sum())
+            changed = pc.sum(pc.not_equal(pc.utf8_trim_whitespace(values), values)).as_py() or 0
             if changed:
-                frame[name] = stripped
+                columns[name] = column.str.strip()
                 raw.notices.append(Notice(file, name, changed, f"{changed} values had surrounding whitespace removed"))
-    return frame[[ROW_COLUMN, *schema.columns]]
+    return pd.DataFrame(columns)
 
 
 __all__ = ["TABLES", "ROW_COLUMN", "Submission", "RawSubmission", "Notice", "discover", "read_submission"]
