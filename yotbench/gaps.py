@@ -149,28 +149,83 @@ class _Unit:
         return self.scope == "question"
 
 
+SCOPES = ("question", "standard", "area")  # the order rows are listed in, within a characteristic
+
+
 def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> pd.DataFrame:
     """The rows of marts.significance for every framework in `answers` (int_answers_enriched rows)."""
+    _check(answers.columns, alpha, min_gap_pp)
+    frameworks = []
+    for framework, at in sorted(answers.groupby("framework", sort=True).indices.items()):
+        frame = answers if len(at) == len(answers) else answers.iloc[at]
+        period = (_day(frame["fieldwork_start"].min()), _day(frame["fieldwork_end"].max()))
+        frameworks.append((framework, period, [(frame, SCOPES)]))
+    return _tested(frameworks, alpha, min_gap_pp)
+
+
+def significance_of(relation: duckdb.DuckDBPyRelation, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> pd.DataFrame:
+    """significance() of a relation shaped like int_answers_enriched (filtered or not), read in pieces.
+
+    Each piece is fetched compactly (answers_frame) and tested before the next is read: a standard's
+    answers give its questions and the standard; an area's key-question answers give the area. So
+    memory holds the largest standard's answers rather than the whole programme's (at scale 1000,
+    71 million answers). The rows are the ones significance() gives on the whole relation."""
+    _check(relation.columns, alpha, min_gap_pp)
+    relation = relation.select(*answers_columns())
+    spans = relation.aggregate(
+        "framework, min(fieldwork_start) as first, max(fieldwork_end) as last", "framework"
+    ).fetchall()
+    frameworks = []
+    for framework, first, last in sorted(spans):
+        own = relation.filter(_equals("framework", framework))
+        frameworks.append((framework, (_day(first), _day(last)), _pieces(own)))
+    return _tested(frameworks, alpha, min_gap_pp)
+
+
+def _equals(column: str, value) -> duckdb.Expression:
+    if value is None:
+        return duckdb.ColumnExpression(column).isnull()
+    return duckdb.ColumnExpression(column) == duckdb.ConstantExpression(value)
+
+
+def _pieces(relation: duckdb.DuckDBPyRelation) -> Iterator[tuple[pd.DataFrame, tuple[str, ...]]]:
+    """(answers, scopes tested on them): each standard's answers, then each area's key-question answers."""
+    for (standard,) in relation.aggregate("standard_id", "standard_id").fetchall():
+        yield answers_frame(relation.filter(_equals("standard_id", standard))), ("question", "standard")
+    key_questions = relation.filter("level = 'key_question' and area is not null")
+    for (area,) in key_questions.aggregate("area", "area").fetchall():
+        yield answers_frame(key_questions.filter(_equals("area", area))), ("area",)
+
+
+def _check(columns, alpha: float, min_gap_pp: float) -> None:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie between 0 and 1, got {alpha}")
     if min_gap_pp < 0:
         raise ValueError(f"min_gap_pp must not be negative, got {min_gap_pp}")
-    wanted = comparisons()
-    missing = [c for c in answers_columns() if c not in answers.columns]
+    missing = [c for c in answers_columns() if c not in columns]
     if missing:
         raise GapsInputError(f"answers lack column(s) {', '.join(missing)}; int_answers_enriched has them all")
+
+
+def _tested(frameworks, alpha: float, min_gap_pp: float) -> pd.DataFrame:
+    """Compare every unit of every piece on every characteristic, then adjust and decide.
+
+    `frameworks`: (framework, (first fieldwork day, last), pieces), each piece (answers, scopes).
+    Each unit is compared on every characteristic as it is made (one unit in memory at a time);
+    the rows are listed characteristic by characteristic, then questions, standards and areas,
+    each in natural order, however the pieces were cut."""
+    wanted = comparisons()
+    columns = _characteristic_columns(wanted)
     rows = []
-    for framework, at in sorted(answers.groupby("framework", sort=True).indices.items()):
-        frame = answers if len(at) == len(answers) else answers.iloc[at]
-        period = (_day(frame["fieldwork_start"].min()), _day(frame["fieldwork_end"].max()))
+    for framework, period, pieces in frameworks:
         head = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
-        # Each unit is compared on every characteristic as it is made (one unit in memory at a time);
-        # the rows are listed characteristic by characteristic, unit by unit.
-        by_comparison: list[list[dict]] = [[] for _ in wanted]
-        for unit in _units(frame, _characteristic_columns(wanted)):
-            for found, comparison in zip(by_comparison, wanted, strict=True):
-                found.append(head | _compare(unit, comparison))
-        rows += [row for found in by_comparison for row in found]
+        found = []
+        for frame, scopes in pieces:
+            for unit in _units(frame, columns, scopes):
+                order = (SCOPES.index(unit.scope), _natural(unit.item_id))
+                found += [((i, *order), head | _compare(unit, c)) for i, c in enumerate(wanted)]
+        found.sort(key=lambda item: item[0])
+        rows += [row for _, row in found]
     result = pd.DataFrame(rows, columns=list(COLUMNS))
     return _decide(result, alpha, min_gap_pp).astype(COLUMNS)
 
@@ -187,8 +242,7 @@ def answers_columns() -> list[str]:
 
 def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> int:
     """Build marts.significance from the view int_answers_enriched on `con`; returns its row count."""
-    answers = answers_frame(con.table("int_answers_enriched"))
-    result = significance(answers, alpha=alpha, min_gap_pp=min_gap_pp)
+    result = significance_of(con.table("int_answers_enriched"), alpha=alpha, min_gap_pp=min_gap_pp)
     con.register("significance_rows", result)
     try:
         con.execute("create or replace table marts.significance as select * from significance_rows")
@@ -280,8 +334,9 @@ def _dense_ranks(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     return np.where(chosen >= 0, rank[np.maximum(chosen, 0)], -1).astype(np.int32)
 
 
-def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
-    """Question units (one response per relevant case), then standard and area units (one case score each).
+def _units(frame: pd.DataFrame, label_columns: list[str], scopes: tuple[str, ...] = SCOPES) -> Iterator[_Unit]:
+    """Question units (one response per relevant case), then standard and area units (one case score each),
+    of the given scopes.
 
     Works on positions and integer codes: the text columns of `frame` are read, never copied per row."""
     rows = np.flatnonzero(frame["answer"].isin(["yes", "no"]).to_numpy())  # the answered rows
@@ -292,14 +347,15 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
     values = {c: names for c, (_, names) in coded.items()}
     question_codes, questions = _factorized(frame["question_id"])
     question_codes = question_codes[rows]
-    order = np.argsort(question_codes, kind="stable")
+    # each question's cases in (inspection, case) order, so no sum depends on the order rows arrive in
+    order = np.lexsort((frame["case_key"].to_numpy()[rows], stratum, question_codes))
     starts = np.searchsorted(question_codes[order], np.arange(len(questions) + 1))
     positions = {
         str(question): order[starts[i] : starts[i + 1]]
         for i, question in enumerate(questions)
         if starts[i + 1] > starts[i]
     }
-    for question in sorted(positions, key=_natural):
+    for question in sorted(positions, key=_natural) if "question" in scopes else []:
         at = positions[question]
         first = rows[at[0]]  # the question's first answered row gives its level, standard and area
         yield _Unit(
@@ -327,11 +383,14 @@ def _units(frame: pd.DataFrame, label_columns: list[str]) -> Iterator[_Unit]:
         }
     )
     for scope, column in (("standard", "standard_id"), ("area", "area")):
+        if scope not in scopes:
+            continue
         scored = key[key[column].notna()]
         if scored.empty:
             continue
-        # case_key is a surrogate within its inspection: a case is (inspection, case_key)
-        cases = scored.groupby([column, "_stratum", "case_key"], sort=False).agg(
+        # case_key is a surrogate within its inspection: a case is (inspection, case_key). Sorted, so the
+        # order of the cases (and so the last bits of the score sums) never depends on the rows' order.
+        cases = scored.groupby([column, "_stratum", "case_key"], sort=True).agg(
             _score=("_yes", "mean"), **{c: (c, "first") for c in label_columns}
         )
         for item, group in sorted(cases.groupby(level=0, sort=False), key=lambda kv: _natural(kv[0])):

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from tests.gaps.crafted import one_question
-from yotbench.gaps import COLUMNS, significance, write_significance
+from tests.gaps.sample_frame import enriched_sample
+from yotbench.gaps import COLUMNS, significance, significance_of, write_significance
 
 
 @pytest.fixture
@@ -80,3 +81,19 @@ def test_the_table_passes_its_sidecar_checks_at_publish(con):
     con.execute("update marts.significance set significant = true where test = 'none'")
     with pytest.raises(marts.MartInvariantFailed, match="no_test_no_p_value"):
         marts.check_invariants(con, ("marts",), external_only=True)
+
+
+def test_read_in_pieces_gives_exactly_the_rows_of_the_whole_frame():
+    # two frameworks, rows in another order: pieces are cut by framework, standard and area, and the
+    # case scores are summed in case order, so neither the cut nor the row order changes a bit
+    answers = pd.concat([enriched_sample("yos-2018"), enriched_sample("sqs-2012")], ignore_index=True)
+    answers = answers.sample(frac=1, random_state=7).reset_index(drop=True)
+    con = duckdb.connect()
+    con.register("answers_frame", answers)
+    whole = significance(answers)
+    pieces = significance_of(con.table("answers_frame").order("inspection_id desc, case_key desc"))
+    con.close()
+
+    assert sorted(whole["framework"].unique()) == ["sqs-2012", "yos-2018"]
+    assert set(whole["scope"]) == {"question", "standard", "area"}
+    pd.testing.assert_frame_equal(pieces, whole, check_exact=True)

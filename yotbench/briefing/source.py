@@ -85,10 +85,11 @@ def _connect_read_only(config: RunConfig, db: Path | None = None) -> duckdb.Duck
 def period_significance(config: RunConfig, framework: str, date_from: date, date_to: date) -> pd.DataFrame:
     """marts.significance rows for the cases of one framework and period (yotbench.gaps).
 
-    The period's answers are fetched compactly (gaps.answers_frame) through views over the store
-    cache, as the nightly significance step does: at scale 100 the programme-to-date briefing
-    reads 7 million answers, which as a pandas text frame took 35 s and several GB."""
-    from yotbench.gaps import answers_frame, significance
+    The period's answers are read through views over the store cache and tested a standard at a
+    time (gaps.significance_of), as the nightly significance step does: at scale 100 the
+    programme-to-date briefing reads 7 million answers, which as one pandas text frame took 35 s
+    and several GB."""
+    from yotbench.gaps import significance_of
     from yotbench.marts import close_case_level, open_case_level
 
     con = duckdb.connect()
@@ -103,11 +104,11 @@ def period_significance(config: RunConfig, framework: str, date_from: date, date
                 )
             )
         )
-        answers = answers_frame(period)
+        result = significance_of(period, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
         close_case_level(con)
     finally:
         con.close()
-    return significance(answers, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
+    return result
 
 
 def read_marts(
