@@ -199,3 +199,23 @@ def test_open_case_level_gives_the_enriched_answers(published):
         assert con.execute("""
             select count(*) from int_answers_enriched where inspection_id = 'stockton-2021'""").fetchall() == [(769,)]
         assert con.execute("select count(*) from duckdb_tables() where not temporary").fetchall() == [(0,)]
+
+
+def test_a_question_missing_a_characteristic_breaks_the_build(published):
+    with duckdb.connect() as con:
+        marts.register_store(con, current_files(published))
+        marts.register_frameworks(con)
+        marts.register_run(con, "probe")
+        marts.create_models(con, marts.LAYERS)
+        marts.check_invariants(con)
+        con.execute("""
+            delete from marts.inspection_characteristic_results
+            where characteristic = 'disposal'
+              and (inspection_id, question_id) in (
+                select (inspection_id, question_id) from marts.question_results
+                where relevant_cases > 0 order by inspection_id, question_id limit 1)
+        """)
+        # the groups still add up for the other six characteristics: only this invariant fails
+        with pytest.raises(marts.MartInvariantFailed, match="every_characteristic_present") as failed:
+            marts.check_invariants(con)
+        assert failed.value.rows == 1
