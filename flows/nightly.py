@@ -103,16 +103,17 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
 
             started = time.perf_counter()
             progress = Progress("landing", len(plan.todo) + len(plan.superseded_in_drop))
-            futures = [
+            batches = [
                 land_batch.submit(batch, config, run_id, rules)
                 for batch in pipeline.batches(plan.todo, config.landing_workers)
             ]
-            futures += [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
-            for future in futures:
-                result = future.result()
-                for outcome in result if isinstance(result, list) else [result]:
-                    record.add(outcome)
-                    progress.step()
+            superseded = [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
+            for outcome in (o for future in batches for o in future.result()):
+                record.add(outcome)
+                progress.step()
+            for future in superseded:
+                record.add(future.result())
+                progress.step()
             progress.done()
             record.stage("land", started)
             if plan.todo:

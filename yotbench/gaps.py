@@ -3,8 +3,9 @@
 `significance(answers)` takes the rows of `int_answers_enriched` (one per case x
 question) and tests every question, standard and area of each framework for a
 difference by gender, ethnic group, ethnicity, looked-after status, age band and
-case type. It returns the rows of `marts.significance`; `write_significance` stores
-them in the marts database. The method, and the reasons for each choice, are in
+case type. It returns the rows of `marts.significance`; `significance_of` does the same
+for a DuckDB relation, read a standard (then an area) at a time, and `write_significance`
+stores its rows in the marts database. The method, and the reasons for each choice, are in
 docs/assumptions.md under "Significance tests (gaps)".
 
 In short: a pooled test (chi-square, Fisher's exact test, or none with a reason; for

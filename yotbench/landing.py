@@ -73,11 +73,14 @@ ARROW_SCHEMAS = {
 }
 
 
-def _typed(values: pa.Array, type_: pa.DataType) -> pa.Array:
-    """A validated text column as its landed type (a blank date or number is null)."""
-    if pa.types.is_string(type_):
-        return values.cast(type_)
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+# Text columns whose blank means "none": landed as null, like a blank date or number.
+BLANK_IS_NULL = {("ratings", "reason")}
+
+
+def _typed(values: pa.Array, type_: pa.DataType, blank_is_null: bool) -> pa.Array:
+    """A validated text column as its landed type."""
+    if blank_is_null:
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
     if pa.types.is_date(type_):
         return pc.strptime(values, format="%Y-%m-%d", unit="s").cast(type_)
     return values.cast(type_)
@@ -103,10 +106,8 @@ def typed_tables(raw: RawSubmission, run_id: str) -> dict[str, pa.Table]:
             if field.name in constants:
                 columns.append(pa.array([constants[field.name]] * len(frame), type=field.type))
             else:
-                columns.append(_typed(pa.array(frame[field.name]), field.type))
-        if name == "ratings":  # a rating without a reason has none, not an empty one
-            reason = ARROW_SCHEMAS[name].get_field_index("reason")
-            columns[reason] = pc.if_else(pc.equal(columns[reason], ""), pa.scalar(None, pa.string()), columns[reason])
+                blank_is_null = not pa.types.is_string(field.type) or (name, field.name) in BLANK_IS_NULL
+                columns.append(_typed(pa.array(frame[field.name]), field.type, blank_is_null))
         out[name] = pa.Table.from_arrays(columns, schema=ARROW_SCHEMAS[name])
     return out
 
