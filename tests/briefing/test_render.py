@@ -81,3 +81,29 @@ def test_charts_have_titles_axes_alt_text_and_safe_colours(frames, yos):
     )
     # the area with no figures at all has no chart
     assert area_chart(briefing.sections[3]) is None
+
+
+def _spread(inspections: int, measures: int = 3):
+    """A spread frame: `inspections` values per measure, 0..100 in turn."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "measure": [f"Key question 2.{m}.1" for m in range(measures) for _ in range(inspections)],
+            "value": [float(i % 101) for _ in range(measures) for i in range(inspections)],
+        }
+    )
+
+
+def test_spread_chart_draws_dense_dots_as_one_image():
+    # 3 x 700 = 2,100 dots: past DENSE_DOTS the dots are one embedded PNG, axes and text stay vector
+    dense = spread_chart(_spread(700))
+    svg = dense.svg.decode()
+    assert svg.count("<image") == 1 and "data:image/png;base64," in svg
+    assert "Benchmark spread across inspections" in svg  # the title is still text
+    assert len(dense.svg) < 60_000  # 18 KB here; as 2,100 vector markers it is 318 KB
+    assert "Key question 2.0.1: lowest 0%, highest 100%, average 50% (700 inspections)" in dense.alt
+    # at or below DENSE_DOTS every dot is a vector marker, no image
+    sparse = spread_chart(_spread(600))
+    assert "<image" not in sparse.svg.decode()
+    assert sparse.svg.decode().count('xlink:href="#') >= 1800  # one <use> per dot
