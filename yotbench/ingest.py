@@ -470,7 +470,7 @@ def _normalise(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: Reco
             if changed:
                 columns[name] = column.str.strip()
                 raw.notices.append(Notice(file, name, changed, f"{changed} values had surrounding whitespace removed"))
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 __all__ = ["TABLES", "ROW_COLUMN", "Submission", "RawSubmission", "Notice", "discover", "read_submission"]

@@ -87,14 +87,17 @@ class Frames:
 def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
     """A table of every submission that has it, as object text (blanks as None), with _submission and _file."""
     columns = list(load_record_schemas()[table].columns)
-    parts = [
-        raw.tables[table][[ROW_COLUMN, *columns]].assign(**{SUBMISSION: raw.submission.name, "_file": raw.files[table]})
-        for raw in raws
-        if table in raw.tables
-    ]
-    if not parts:
+    having = [raw for raw in raws if table in raw.tables]
+    if not having:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in [SUBMISSION, "_file", ROW_COLUMN, *columns]})
-    out = pd.concat(parts, ignore_index=True)[[SUBMISSION, "_file", ROW_COLUMN, *columns]]
+    out = pd.concat([raw.tables[table][[ROW_COLUMN, *columns]] for raw in having], ignore_index=True)
+    # each part's submission and file, repeated once over the stacked rows (assigning them to each
+    # part first made a text column per part: two thirds of the time of building the frames)
+    sizes = [len(raw.tables[table]) for raw in having]
+    for at, (name, labels) in enumerate(
+        [(SUBMISSION, [raw.submission.name for raw in having]), ("_file", [raw.files[table] for raw in having])]
+    ):
+        out.insert(at, name, np.repeat(np.array(labels, dtype=object), sizes))
     for name in [SUBMISSION, "_file", *columns]:
         values = out[name].astype(object)
         out[name] = values.where(values != "", None)
