@@ -207,6 +207,8 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         if "" in header:
             raw.problems.append(_problem(display, "column_unnamed", "the header has an empty column name", row=1))
         return None
+    if '"' in text and _report_misquoted(text, display, raw):
+        return None
     ragged: list[tuple[int | None, int, int]] = []
 
     def on_invalid(row) -> str:
@@ -233,6 +235,38 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
     frame = table.to_pandas()
     frame.insert(0, ROW_COLUMN, range(2, len(frame) + 2))
     return frame
+
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+def _report_misquoted(text: str, display: str, raw: RawSubmission) -> bool:
+    """Name the first record whose quotes do not close cleanly; True if there is one.
+
+    pyarrow reads `"yos-00001"x` as `yos-00001x` and lets a quote that is never closed run on to
+    the end of the file; Python's csv reader in strict mode rejects both, so a value is never
+    silently joined to what follows its closing quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # lines end at \r\n, \n or \r
+    read, first_line = 0, 1  # records read cleanly (the header first); the line the next one starts on
+    try:
+        for _ in reader:
+            read += 1
+            first_line = reader.line_num + 1
+    except csv.Error:
+        lines = _LINE_ENDS.split(text)  # the lines reader.line_num counts
+        line = lines[first_line - 1] if first_line <= len(lines) else ""
+        raw.problems.append(
+            _problem(
+                display,
+                "row_quoting",
+                f"row {read + 1} has text after a closing quote, or a quote that is never closed; "
+                'a quote inside a quoted value is written twice ("")',
+                row=read + 1,
+                value=line[:120],
+            )
+        )
+        return True
+    return False
 
 
 def _report_ragged(text: str, display: str, width: int, raw: RawSubmission) -> None:

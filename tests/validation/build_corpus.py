@@ -304,6 +304,8 @@ def structural() -> dict[str, dict]:
             **text,
             "cases": text["cases"].replace("C003,out_of_court,", "C003,out_of_court,extra,", 1),
         },
+        # text after a closing quote: pyarrow alone would read the case_ref as C003x
+        "cases_fail_row_quoting": {**text, "cases": text["cases"].replace("C003,", '"C003"x,', 1)},
         "cases_fail_column_duplicated": {**text, "cases": text["cases"].replace("ethnicity", "gender", 1)},
         "cases_fail_column_unnamed": {**text, "cases": text["cases"].replace(",ethnicity,", ",,", 1)},
         "answers_fail_file_not_utf8": {**text, "answers": text["answers"].encode("utf-16")},

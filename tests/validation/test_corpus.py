@@ -34,6 +34,7 @@ FAILING = {
     "cases_fail_file_empty": [("cases.csv", None, None, "file_empty")],
     "cases_fail_file_unreadable.xlsx": [("", None, None, "file_unreadable")],
     "cases_fail_row_field_count": [("cases.csv", 4, None, "row_field_count")],
+    "cases_fail_row_quoting": [("cases.csv", 4, None, "row_quoting")],
     "cases_fail_rows_too_few": [("cases.csv", None, None, "rows_too_few")],
     "cases_fail_sheet_missing.xlsx": [("", None, None, "sheet_missing")],
     "inspection_fail_rows_too_many": [("inspection.csv", None, None, "rows_too_many")],
@@ -108,6 +109,7 @@ STRUCTURAL_RULES = {
     "file_empty",
     "file_unreadable",
     "row_field_count",
+    "row_quoting",
     "rows_too_few",
     "rows_too_many",
     "submission_format",
@@ -226,6 +228,14 @@ def test_messages_name_the_rule_and_the_allowed_values(verdicts):
         errors["inspection_fail_date_order"].message == "fieldwork_end 2019-03-01 is before fieldwork_start 2019-03-04"
     )
     assert errors["cases_fail_value_missing"].value is None
+    assert errors["cases_fail_row_quoting"].message == (
+        "row 4 has text after a closing quote, or a quote that is never closed; a quote inside a quoted value is "
+        'written twice ("")'
+    )
+    assert (
+        errors["cases_fail_row_quoting"].value
+        == '"C003"x,out_of_court,youth_conditional_caution,male,asian,no,14,low,medium'
+    )
 
 
 def test_warnings_and_notices(verdicts):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,7 +12,7 @@ import pytest
 
 from tests.conftest import copy_submission
 from yotbench.config import RunConfig
-from yotbench.ingest import discover
+from yotbench.ingest import discover, read_submission
 from yotbench.ledger import Ledger
 from yotbench.pipeline import process_submission, rules_hash
 
@@ -100,3 +101,16 @@ def test_files_that_are_not_what_they_claim_are_rejected_with_a_plain_message(tm
     outcome = _process(RunConfig(data_dir=tmp_path), name)
     assert outcome.status == "rejected"
     assert outcome.problems and all("Traceback" not in p.message and name in p.file for p in outcome.problems)
+
+
+def test_a_quote_left_open_is_named_at_its_row_not_read_to_the_end(tmp_path):
+    # pyarrow would read from the open quote to the end of the file as one value
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(CORPUS / "pass_csv", raw_dir / "open_quote")
+    cases = raw_dir / "open_quote" / "cases.csv"
+    lines = cases.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("C002,", '"C002,', 1)
+    cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    raw = read_submission(discover(raw_dir)[0])
+    assert [(p.file, p.row, p.rule) for p in raw.problems] == [("open_quote/cases.csv", 3, "row_quoting")]
+    assert raw.problems[0].value == lines[2]

@@ -62,9 +62,7 @@ def _style() -> dict:
 
 def _svg(fig) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(
-        buffer, format="svg", bbox_inches="tight", dpi=DENSE_DPI, metadata={"Date": None, "Creator": None}
-    )
+    fig.savefig(buffer, format="svg", bbox_inches="tight", dpi=DENSE_DPI, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return buffer.getvalue()
 
