@@ -20,7 +20,7 @@ from yotbench.atomic import atomic_dir
 from yotbench.config import SCHEMAS_DIR, RunConfig
 from yotbench.errors import PROBLEM_FIELDS, Problem
 from yotbench.faults import checkpoint
-from yotbench.ingest import Notice, RawSubmission, Submission, discover, read_submission
+from yotbench.ingest import HashCache, Notice, RawSubmission, Submission, discover, read_submission
 from yotbench.landing import retire, typed_tables, write_parquet
 from yotbench.ledger import Ledger
 
@@ -64,6 +64,11 @@ def peek_inspection_id(sub: Submission) -> str | None:
     return str(raw.tables["inspection"]["inspection_id"].iloc[0]).strip() or None
 
 
+def raw_hashes_path(config: RunConfig) -> Path:
+    """Where planning keeps the raw submissions' content hashes (ingest.HashCache; scratch)."""
+    return config.tmp_dir / "raw-hashes.json"
+
+
 def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
     """Sort the raw folder into new or changed work, unchanged, and awaiting correction.
 
@@ -72,7 +77,8 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
     without landing, so a rebuild from the same raw folder gives the same store.
     """
     plan = Plan()
-    for sub in discover(config.raw_dir):
+    hashes = HashCache(raw_hashes_path(config))
+    for sub in discover(config.raw_dir, hashes):
         previous = ledger.latest(sub.name, sub.content_hash)
         if previous is None:
             plan.todo.append(sub)
@@ -82,6 +88,7 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
             plan.awaiting.append(sub)
         else:
             plan.todo.append(sub)
+    hashes.save()
     by_id: dict[str, list[Submission]] = {}
     for sub in plan.todo:
         inspection_id = peek_inspection_id(sub)

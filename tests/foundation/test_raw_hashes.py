@@ -1,0 +1,97 @@
+"""Content hashes of raw submissions: kept against stat signatures, never trusted past a change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import copy_submission
+from yotbench.config import RunConfig
+from yotbench.ingest import HashCache, discover
+from yotbench.ledger import Ledger
+from yotbench.pipeline import make_plan, raw_hashes_path, rules_hash
+
+CORPUS = Path(__file__).parents[1] / "fixtures" / "submissions"
+FAKE = "f" * 64  # no file hashes to this
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    copy_submission(CORPUS / "pass_csv", raw, "ashford")
+    copy_submission(CORPUS / "pass_xlsx.xlsx", raw, "bury.xlsx")
+    return raw
+
+
+def _hashes(raw: Path, cache: HashCache | None = None) -> dict[str, str]:
+    return {s.name: s.content_hash for s in discover(raw, cache)}
+
+
+def test_unchanged_files_take_their_hash_from_the_cache(tmp_path):
+    raw = _raw(tmp_path)
+    path = tmp_path / "hashes.json"
+    first = HashCache(path, settle_seconds=0)
+    assert _hashes(raw, first) == _hashes(raw)  # the same hashes as reading every file
+    assert first.hashed == 2
+    first.save()
+    # a cached hash is used as it is, so a planted one comes back: the files were not read again
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["hashes"]["ashford"][1] = FAKE
+    path.write_text(json.dumps(data), encoding="utf-8")
+    again = HashCache(path, settle_seconds=0)
+    assert _hashes(raw, again)["ashford"] == FAKE
+    assert again.hashed == 0
+
+
+def test_a_rewritten_file_is_hashed_again_even_with_its_size_and_mtime_kept(tmp_path):
+    raw = _raw(tmp_path)
+    path = tmp_path / "hashes.json"
+    cache = HashCache(path, settle_seconds=0)
+    before = _hashes(raw, cache)
+    cache.save()
+    cases = raw / "ashford" / "cases.csv"
+    stat = cases.stat()
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace("male,white", "male,black", 1), encoding="utf-8")  # same size
+    os.utime(cases, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # mtime put back; ctime cannot be
+    assert cases.stat().st_size == stat.st_size and cases.stat().st_mtime_ns == stat.st_mtime_ns
+    after = HashCache(path, settle_seconds=0)
+    hashes = _hashes(raw, after)
+    assert hashes["ashford"] != before["ashford"]
+    assert hashes == _hashes(raw)
+    assert after.hashed == 1  # only the changed submission was read
+    assert hashes["bury.xlsx"] == before["bury.xlsx"]
+
+
+def test_files_changed_within_the_settle_time_are_not_kept(tmp_path):
+    raw = _raw(tmp_path)  # copied just now: ctime is now
+    path = tmp_path / "hashes.json"
+    cache = HashCache(path, settle_seconds=3600)
+    assert _hashes(raw, cache) == _hashes(raw)
+    cache.save()
+    assert json.loads(path.read_text(encoding="utf-8"))["hashes"] == {}
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
+    raw = _raw(tmp_path)
+    path = tmp_path / "hashes.json"
+    for text in ("{not json", '{"layout": "0", "hashes": {"ashford": ["x", "' + FAKE + '"]}}', "[]"):
+        path.write_text(text, encoding="utf-8")
+        cache = HashCache(path, settle_seconds=0)
+        assert _hashes(raw, cache) == _hashes(raw)
+        assert cache.hashed == 2
+
+
+def test_planning_keeps_the_hashes_of_what_it_listed(tmp_path, monkeypatch):
+    monkeypatch.setattr(HashCache, "SETTLE_SECONDS", 0.0)
+    config = RunConfig(data_dir=tmp_path)
+    _raw(tmp_path)
+    path = raw_hashes_path(config)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"layout": HashCache.LAYOUT, "hashes": {"gone": ["x", FAKE]}}), encoding="utf-8")
+    with Ledger(config.ledger_path) as ledger:
+        plan = make_plan(config, ledger, rules_hash())
+    assert plan.seen == 2
+    kept = json.loads(path.read_text(encoding="utf-8"))["hashes"]
+    # the submissions listed, with the hashes of their files; the one no longer in raw/ is dropped
+    assert {name: digest for name, (_, digest) in kept.items()} == _hashes(config.raw_dir)
