@@ -36,9 +36,9 @@ def _config(args: argparse.Namespace, **extra):
 
 
 def _has_submissions(raw_dir: Path) -> bool:
-    from yotbench.ingest import discover
+    from yotbench.ingest import has_submissions
 
-    return bool(discover(raw_dir))
+    return has_submissions(raw_dir)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -155,6 +155,11 @@ class HashCache:
             log.warning("raw hash cache %s not written (%s); the next run hashes every submission", self.path, exc)
 
 
+def has_submissions(raw_dir: Path) -> bool:
+    """Whether discover(raw_dir) would list anything, without hashing a file."""
+    return raw_dir.exists() and any(not IGNORED_ENTRIES.match(entry.name) for entry in raw_dir.iterdir())
+
+
 def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]:
     """List the submissions in raw_dir, oldest received first, then by name (content hashes from
     `hashes` where a submission's files are unchanged since it saw them)."""
@@ -569,4 +574,14 @@ def _normalise(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: Reco
     return pd.DataFrame(columns, copy=False)
 
 
-__all__ = ["TABLES", "ROW_COLUMN", "HashCache", "Submission", "RawSubmission", "Notice", "discover", "read_submission"]
+__all__ = [
+    "TABLES",
+    "ROW_COLUMN",
+    "HashCache",
+    "Submission",
+    "has_submissions",
+    "RawSubmission",
+    "Notice",
+    "discover",
+    "read_submission",
+]

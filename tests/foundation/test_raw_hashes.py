@@ -95,3 +95,17 @@ def test_planning_keeps_the_hashes_of_what_it_listed(tmp_path, monkeypatch):
     kept = json.loads(path.read_text(encoding="utf-8"))["hashes"]
     # the submissions listed, with the hashes of their files; the one no longer in raw/ is dropped
     assert {name: digest for name, (_, digest) in kept.items()} == _hashes(config.raw_dir)
+
+
+def test_has_submissions_agrees_with_discover_without_reading_files(tmp_path):
+    from yotbench.ingest import has_submissions
+
+    raw = tmp_path / "raw"
+    assert not has_submissions(raw)  # no folder yet
+    raw.mkdir()
+    (raw / "README.md").write_text("what to drop here", encoding="utf-8")
+    (raw / ".DS_Store").write_bytes(b"\0")
+    (raw / "_notes").mkdir()
+    assert not has_submissions(raw) and discover(raw) == []  # only entries discover ignores
+    (raw / "notes.txt").write_text("not a submission, but an entry to report", encoding="utf-8")
+    assert has_submissions(raw) and [s.format for s in discover(raw)] == ["unknown"]
