@@ -103,8 +103,8 @@ def _hash_files(paths: list[Path], root: Path) -> str:
 
 class HashCache:
     """Content hashes of raw submissions, kept against their files' stat signatures (path, size,
-    mtime, ctime, inode), so a listing reads only what is new or changed. The raw folder only grows:
-    at scale 1000 (50,000 submissions, 1.9 GB) hashing every file was most of a 34 s plan.
+    mtime, ctime, inode), so a listing reads only what is new or changed. The raw folder only grows,
+    and hashing every file was 80% of listing it (scale 100: 5,000 submissions, 194 MB).
 
     A signature is trusted only once its files are `settle_seconds` old, as git treats a racily clean
     index entry: a file rewritten within one tick of a coarse clock is hashed again. Any change to a
