@@ -46,7 +46,8 @@ RESULTS_PATH = BENCH_DIR / "results.json"
 FRAMEWORK = "yos-2018"
 LANDING_STAGES = ("plan", "land")  # the nightly flow's stages before the marts
 
-# Targets of issue 8, at scale 100 on a 2-core machine.
+# Targets of issue 8, at scale 100 on a 2-core machine (and one at scale 1000).
+TARGET_SCALE = 100.0
 FULL_REBUILD_S = 60.0
 FULL_REBUILD_RSS_MB = 2048.0
 PANDAS_OVER_MARTS = 5.0  # marts at least this many times faster than the pandas reference
@@ -705,7 +706,8 @@ def _within_floor(name: str, ratio: float) -> tuple:
 
 
 def targets(results: dict) -> list[dict]:
-    """Issue 8's targets with what was measured (they are set for scale 100; scale 1000 has its own)."""
+    """Issue 8's targets with what was measured; each is judged only at the scale it is set for (100,
+    and 1000 for the last), so a run at scale 1 does not report scale-100 targets as missed."""
     stages, r = results["stages"], results["ratios"]
     full = stages["full_rebuild"]
     rows = [
@@ -738,6 +740,7 @@ def targets(results: dict) -> list[dict]:
             r["one_new_over_full_rebuild"] < INCREMENTAL_SHARE,
         ),
     ]
+    set_for = [TARGET_SCALE] * len(rows)
     if results["scale"] >= 1000:
         rows.append(
             (
@@ -747,9 +750,18 @@ def targets(results: dict) -> list[dict]:
                 results["peak_rss_mb"] < SCALE_1000_RSS_MB,
             )
         )
+        set_for.append(1000.0)
+    # a target is judged only at the scale it is set for; elsewhere the figure is shown for reference
     return [
-        {"target": name, "wanted": wanted, "measured": measured, "met": bool(met)}
-        for name, wanted, measured, met in rows
+        {
+            "target": name,
+            "wanted": wanted,
+            "measured": measured,
+            "met": bool(met),
+            "set_for_scale": scale,
+            "applies": results["scale"] == scale,
+        }
+        for (name, wanted, measured, met), scale in zip(rows, set_for, strict=True)
     ]
 
 
@@ -864,7 +876,8 @@ def format_table(results: dict) -> str:
     rows.append(("peak RSS", f"{results['peak_rss_mb']:.0f} MB (children {results['children_peak_rss_mb']:.0f} MB)"))
     rows.append(("", ""))
     for t in results["targets"]:
-        rows.append((t["target"], f"{t['measured']:>8}  target {t['wanted']}  {'met' if t['met'] else 'MISSED'}"))
+        verdict = ("met" if t["met"] else "MISSED") if t["applies"] else f"(set for scale {t['set_for_scale']:g})"
+        rows.append((t["target"], f"{t['measured']:>8}  target {t['wanted']}  {verdict}"))
     width = max(len(a) for a, _ in rows)
     return "\n".join(f"{a:<{width}}  {b}" if a else "" for a, b in rows)
 

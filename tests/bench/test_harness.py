@@ -70,6 +70,9 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     assert by_format["csv"]["rows"] + by_format["xlsx"]["rows"] == sum(run["programme"]["rows"].values())
     assert run["landing"]["pyarrow_csv_read"]["threads"]["rows"] == by_format["csv"]["rows"]
     assert [t["target"] for t in run["targets"]] == TARGETS
+    # the targets are set for scale 100: at 0.1 each is shown for reference, none judged
+    assert {(t["set_for_scale"], t["applies"]) for t in run["targets"]} == {(100.0, False)}
+    assert "MISSED" not in printed and printed.count("(set for scale 100)") == len(TARGETS)
     assert all(
         run["stages"][s]["seconds"] > 0 and run["stages"][s]["peak_rss_mb"] > 0 for s in ("marts", "significance")
     )
@@ -77,6 +80,34 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     assert "pandas reference" in printed and "one new inspection vs full rebuild" in printed
     assert not (tmp_path / "cache" / "scale-0_1" / "run").exists()  # removed without --keep
     assert (tmp_path / "cache" / "scale-0_1" / "raw").is_dir()  # the programme stays cached
+
+
+def test_targets_are_judged_at_the_scale_they_are_set_for():
+    from yotbench.bench import targets
+
+    def run(scale: float, rebuild_s: float, peak_mb: float) -> dict:
+        return {
+            "scale": scale,
+            "peak_rss_mb": peak_mb,
+            "stages": {"full_rebuild": {"seconds": rebuild_s, "peak_rss_mb": 900.0}},
+            "ratios": {
+                "pandas_over_marts": 6.0,
+                "marts_over_group_by": 4.0,
+                "pandas_over_duckdb_two_marts": 9.0,
+                "duckdb_two_marts_over_group_by": 9.8,
+                "pyarrow_over_csv_landing": None,
+                "one_new_over_full_rebuild": 0.05,
+            },
+        }
+
+    at_100 = {t["target"]: (t["met"], t["applies"]) for t in targets(run(100.0, 23.1, 2000.0))}
+    assert at_100["full rebuild (marts + significance)"] == (True, True)
+    assert at_100["the two marts alone vs raw GROUP BY"] == (False, True)
+    assert at_100["CSV landing vs pyarrow read"] == (False, True)  # not run is not met
+    assert "scale 1000 peak RSS" not in at_100
+    at_1000 = {t["target"]: (t["met"], t["applies"]) for t in targets(run(1000.0, 241.2, 3711.0))}
+    assert at_1000["full rebuild (marts + significance)"] == (False, False)  # 241 s, but set for scale 100
+    assert at_1000["scale 1000 peak RSS"] == (True, True)
 
 
 def test_results_merge_by_scale_and_keep_the_last_speedup_figures(tmp_path):
