@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -124,8 +125,8 @@ class HashCache:
         self._seen: dict[str, list[str]] = {}
         self.hashed = 0  # submissions whose files were read this time
 
-    def content_hash(self, name: str, files: list[Path], root: Path) -> str:
-        stats = [p.stat() for p in files]
+    def content_hash(self, name: str, files: list[Path], stats: list[os.stat_result], root: Path) -> str:
+        """The hash of `files` (with `stats`, their os.stat results): the kept one if they are unchanged."""
         signature = hashlib.sha256(
             repr(
                 [
@@ -176,8 +177,9 @@ def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]
             files, fmt = [entry], "xlsx"
         else:
             files, fmt = [entry], "unknown"
-        received = max((p.stat().st_mtime for p in files), default=entry.stat().st_mtime)
-        digest = hashes.content_hash(entry.name, files, raw_dir) if hashes else _hash_files(files, raw_dir)
+        stats = [p.stat() for p in files]
+        received = max((s.st_mtime for s in stats), default=entry.stat().st_mtime)
+        digest = hashes.content_hash(entry.name, files, stats, raw_dir) if hashes else _hash_files(files, raw_dir)
         found.append(Submission(entry.name, entry, fmt, digest, received))
     return sorted(found, key=lambda s: (s.received, s.name))
 
