@@ -291,8 +291,11 @@ def _compact(batches: pa.RecordBatchReader) -> pd.DataFrame:
         rank = np.full(len(values) + 1, -1, dtype=np.int32)
         rank[order] = np.arange(len(values), dtype=np.int32)
         all_codes = np.concatenate(codes.pop(name)) if codes[name] else np.empty(0, dtype=np.int32)
-        columns[name] = pd.Categorical.from_codes(rank[all_codes], categories=[values[i] for i in order])
-    return pd.DataFrame(columns, columns=names)
+        # the codes are valid by construction (-1 or a category's rank), so pandas need not check them
+        columns[name] = pd.Categorical.from_codes(
+            rank[all_codes], categories=[values[i] for i in order], validate=False
+        )
+    return pd.DataFrame(columns, columns=names, copy=False)
 
 
 # --- units: what each row tests ---------------------------------------------------------
