@@ -35,16 +35,12 @@ def _config(args: argparse.Namespace, **extra):
     return RunConfig(**values)
 
 
-def _has_submissions(raw_dir: Path) -> bool:
-    from yotbench.ingest import has_submissions
-
-    return has_submissions(raw_dir)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     _quiet_prefect()
     config = _config(args)
-    if args.sample_if_empty and not _has_submissions(config.raw_dir):
+    from yotbench.ingest import has_submissions
+
+    if args.sample_if_empty and not has_submissions(config.raw_dir):
         from yotbench.sample import write_sample
 
         written = write_sample(config.raw_dir, frameworks=args.sample_framework)

@@ -91,13 +91,11 @@ def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
     if not having:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in [SUBMISSION, "_file", ROW_COLUMN, *columns]})
     out = pd.concat([raw.tables[table][[ROW_COLUMN, *columns]] for raw in having], ignore_index=True)
-    # each part's submission and file, repeated once over the stacked rows (assigning them to each
-    # part first made a text column per part: two thirds of the time of building the frames)
+    # each part's submission and file, repeated over its rows once the parts are stacked (assigning
+    # them to each part first made a text column per part)
     sizes = [len(raw.tables[table]) for raw in having]
-    for at, (name, labels) in enumerate(
-        [(SUBMISSION, [raw.submission.name for raw in having]), ("_file", [raw.files[table] for raw in having])]
-    ):
-        out.insert(at, name, np.repeat(np.array(labels, dtype=object), sizes))
+    out.insert(0, SUBMISSION, np.repeat(np.array([raw.submission.name for raw in having], dtype=object), sizes))
+    out.insert(1, "_file", np.repeat(np.array([raw.files[table] for raw in having], dtype=object), sizes))
     for name in [SUBMISSION, "_file", *columns]:
         values = out[name].astype(object)
         out[name] = values.where(values != "", None)
