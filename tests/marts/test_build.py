@@ -219,3 +219,28 @@ def test_a_question_missing_a_characteristic_breaks_the_build(published):
         with pytest.raises(marts.MartInvariantFailed, match="every_characteristic_present") as failed:
             marts.check_invariants(con)
         assert failed.value.rows == 1
+        assert failed.value.example["question_id"] is not None
+
+
+def test_a_characteristic_outside_the_seven_fails_every_characteristic_present(published):
+    with duckdb.connect() as con:
+        marts.register_store(con, current_files(published))
+        marts.register_frameworks(con)
+        marts.register_run(con, "probe")
+        marts.create_models(con, marts.LAYERS)
+        model = next(m for m in marts.load_models() if m.name == "inspection_characteristic_results")
+        (check,) = [sql for name, _, sql in marts.invariant_queries(model) if name == "every_characteristic_present"]
+        assert con.sql(check).fetchall() == []
+        con.execute("""
+            insert into marts.inspection_characteristic_results
+            select inspection_id, framework, fieldwork_end, standard_id, question_id, level,
+                   'shoe_size', 'large', relevant_cases, yes_cases
+            from marts.inspection_characteristic_results
+            where characteristic = 'gender'
+            order by inspection_id, question_id, group_value limit 1
+        """)
+        (expected,) = con.sql("""
+            select inspection_id, question_id from marts.inspection_characteristic_results
+            where characteristic = 'shoe_size'
+        """).fetchall()
+        assert con.sql(check).fetchall() == [expected]

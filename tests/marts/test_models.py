@@ -89,3 +89,26 @@ def test_an_external_table_is_checked_against_its_sidecar(tmp_path):
         con.execute("alter table marts.significance add column extra integer")
         with pytest.raises(marts.MartInvariantFailed, match="columns_match_sidecar"):
             marts.check_invariants(con, ("marts",), external_only=True, sql_dir=tmp_path)
+
+
+def test_the_grain_check_lists_exactly_the_repeated_keys():
+    """The hashed pre-grouping must give the rows of a plain GROUP BY ... HAVING count(*) > 1, missing keys included."""
+    with duckdb.connect() as con:
+        con.execute(
+            "create table t as select * from (values "
+            "('i1', 'c1', 'q1'), ('i1', 'c1', 'q1'), ('i1', 'c1', 'q1'), "  # three times
+            "('i1', 'c1', 'q2'), ('i1', 'c2', 'q1'), "  # once each
+            "('i2', null, 'q1'), ('i2', null, 'q1'), "  # a missing key part, twice
+            "(null, null, null), ('i2', 'q1', null)"  # once each
+            ") as v(inspection_id, case_ref, question_id)"
+        )
+        con.execute("insert into t select 'j' || (i % 5000), 'c' || (i % 7), 'q' || i from range(20000) r(i)")
+        con.execute("insert into t select 'j' || (i % 5000), 'c' || (i % 7), 'q' || i from range(19990, 20000) r(i)")
+        found = con.sql(marts._grain_check("t", ["inspection_id", "case_ref", "question_id"])).fetchall()
+        plain = con.sql(
+            "select inspection_id, case_ref, question_id, count(*) from t group by all having count(*) > 1"
+        ).fetchall()
+    key = lambda row: tuple("" if v is None else str(v) for v in row)  # noqa: E731
+    assert sorted(found, key=key) == sorted(plain, key=key)
+    assert len(found) == 12
+    assert ("i1", "c1", "q1", 3) in found and ("i2", None, "q1", 2) in found
