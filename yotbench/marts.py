@@ -705,7 +705,9 @@ def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
     side = model.sidecar
     checks = []
     if side.grain and side.materialized in ("view", "table", "external"):
-        checks.append(("grain_unique", f"one row per {', '.join(side.grain)}", _grain_check(model.relation, side.grain)))
+        checks.append(
+            ("grain_unique", f"one row per {', '.join(side.grain)}", _grain_check(model.relation, side.grain))
+        )
     checks += [(inv.name, inv.description, inv.sql) for inv in side.invariants]
     return checks
 
