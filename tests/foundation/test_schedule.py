@@ -35,11 +35,17 @@ def test_nightly_deployment_is_scheduled_at_two_in_the_morning(prefect_harness, 
 
     async def read():
         from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
+        # filtered by the server: unfiltered, a page holds the first 200 runs of the whole session's
+        # harness, which need not include this deployment's
+        only_nightly = DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
         async with get_client() as client:
-            return await client.read_flow_runs()
+            return await client.read_flow_runs(deployment_filter=only_nightly)
 
-    runs = [r for r in asyncio.run(read()) if r.deployment_id == deployment_id]
+    runs = asyncio.run(read())
+    assert {r.deployment_id for r in runs} == {deployment_id}
+    assert {r.id for r in runs} >= set(run_ids)
     times = {r.expected_start_time.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") for r in runs}
     assert times == {"02:00"}
     assert all(r.parameters["config"]["data_dir"] == str(tmp_path) for r in runs)
