@@ -13,7 +13,8 @@ One process does, in order (docs/performance.md explains each figure):
    GROUP BY inspection, question count, the practical floor;
 5. landing throughput by format, beside pyarrow's raw read of the same CSV files;
 6. the nightly flow again with nothing new, then with one new inspection;
-7. optionally (--speedup) landing alone with 1 worker, then with N threads and N Dask processes.
+7. optionally (--speedup) landing alone with 1 worker, then with N threads, N worker processes (Prefect's
+   ProcessPoolTaskRunner) and N Dask processes.
 
 Results are merged into bench/results.json under the scale and printed as a table. Timings are
 wall-clock seconds; nothing here is asserted in tests, only that the harness runs and reports.
@@ -261,10 +262,10 @@ def warm_up(rss: RssSampler) -> dict:
 def run_nightly(config: RunConfig, rss: RssSampler) -> tuple[dict, list[dict]]:
     """One run of the nightly flow: (its stage times, wall time and peak RSS; its submissions' outcomes)."""
     from flows.nightly import nightly
-    from yotbench.ops import task_runner
+    from yotbench.ops import task_runner, workers_api
 
     flow = nightly.with_options(task_runner=task_runner(config))
-    with timed(rss) as out:
+    with timed(rss) as out, workers_api(config):
         summary = flow(config=config)
     if summary["status"] == "failed" or summary["counts"]["rejected"]:
         raise RuntimeError(
@@ -651,9 +652,9 @@ def _landing_figures(run: dict) -> dict:
 
 
 def landing_speedup(options: BenchOptions, raw_source: Path, rss: RssSampler, first: dict) -> dict:
-    """Landing from an empty store through the nightly flow (without briefings) with 1 worker, N threads and
-    N Dask worker processes; the first run of the benchmark stands for its own runner and worker count."""
-    runs = [("threads", 1), ("threads", options.workers), ("dask", options.workers)]
+    """Landing from an empty store through the nightly flow (without briefings) with 1 worker, N threads,
+    N worker processes and N Dask worker processes; the first run of the benchmark stands for its own runner and worker count."""
+    runs = [("threads", 1), ("threads", options.workers), ("processes", options.workers), ("dask", options.workers)]
     out = {f"{options.task_runner}_{options.workers}": _landing_figures(first)}
     for kind, workers in runs:
         if f"{kind}_{workers}" in out:

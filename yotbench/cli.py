@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from yotbench import __version__
 from yotbench.errors import YotbenchError
 
+TASK_RUNNERS = ["threads", "processes", "dask"]  # config.RunConfig.task_runner
+
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
 
@@ -46,12 +48,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         written = write_sample(config.raw_dir, frameworks=args.sample_framework)
         print(f"{config.raw_dir} held no submissions: wrote the embedded sample ({len(written)} submissions)")
     from flows.nightly import nightly
-    from yotbench.ops import task_runner
+    from yotbench.ops import task_runner, workers_api
     from yotbench.report import format_summary
 
     flow = nightly.with_options(task_runner=task_runner(config))
     try:
-        summary = flow(config=config)
+        with workers_api(config):
+            summary = flow(config=config)
     except YotbenchError as exc:
         print(f"yotbench run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -162,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir(run)
     run.add_argument("--rebuild", action="store_true", default=None, help="rebuild marts even if nothing new landed")
     run.add_argument("--workers", dest="landing_workers", type=int, help="submissions landed in parallel (default 2)")
-    run.add_argument("--task-runner", choices=["threads", "dask"], help="Prefect task runner for landing")
+    run.add_argument("--task-runner", choices=TASK_RUNNERS, help="Prefect task runner for landing (default threads)")
     run.add_argument("--dask-address", help="Dask scheduler address, with --task-runner dask")
     run.add_argument("--sample-if-empty", action="store_true", help="write the embedded sample first if raw/ is empty")
     run.add_argument("--sample-framework", action="append", help=argparse.SUPPRESS)
@@ -206,12 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workers", type=int, default=2, help="submissions landed in parallel (default 2)")
     bench.add_argument(
         "--task-runner",
-        choices=["threads", "dask"],
+        choices=TASK_RUNNERS,
         default="threads",
         help="Prefect task runner for landing (default threads)",
     )
     bench.add_argument(
-        "--speedup", action="store_true", help="also land from empty with 1 worker, N threads and N Dask processes"
+        "--speedup",
+        action="store_true",
+        help="also land from empty with 1 worker, N threads, N worker processes and N Dask processes",
     )
     bench.add_argument("--no-briefing", action="store_true", help="leave the briefings out of the nightly runs")
     bench.add_argument(

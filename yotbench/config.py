@@ -32,7 +32,7 @@ class RunConfig(BaseModel):
     suppress_below: int = Field(default=5, ge=0, description="Briefing cells built from fewer cases are shown as [c].")
     suppress_per_inspection: bool = Field(default=False, description="Also suppress per-inspection tables.")
     landing_workers: int = Field(default=2, ge=1, le=64, description="Submissions landed in parallel.")
-    task_runner: Literal["threads", "dask"] = "threads"
+    task_runner: Literal["threads", "processes", "dask"] = "threads"
     dask_address: str | None = Field(default=None, description="Scheduler address for task_runner=dask.")
     briefing: bool = Field(default=True, description="Write the periodic briefings after the marts.")
 

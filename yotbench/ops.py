@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from yotbench.config import RunConfig
 from yotbench.ledger import Ledger
@@ -67,8 +69,13 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
 
 
 def task_runner(config: RunConfig):
-    """The Prefect task runner of the nightly flow's landing: threads, or Dask (a cluster at
-    config.dask_address, else a local cluster of landing_workers processes)."""
+    """The Prefect task runner of the nightly flow's landing: threads; Prefect's own pool of worker
+    processes (on one machine, the parallelism threads cannot give: landing holds the GIL); or Dask
+    (a cluster at config.dask_address, else a local cluster of landing_workers processes)."""
+    if config.task_runner == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=config.landing_workers)
     if config.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -80,6 +87,29 @@ def task_runner(config: RunConfig):
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=config.landing_workers)
+
+
+@contextmanager
+def workers_api(config: RunConfig) -> Iterator[None]:
+    """Run the nightly flow inside this so that local worker processes report to its Prefect API.
+
+    Without PREFECT_API_URL, Prefect starts a temporary API for the process on its first call; worker
+    processes (task_runner processes, or dask without an address) do not inherit it and would each start
+    their own, on the same database. Here the temporary API is started first and its URL set for the
+    block, which Prefect passes on to the workers' settings. Threads, a team's Dask cluster, and a set
+    PREFECT_API_URL (a running `prefect server start`) are left as they are."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+
+    local_processes = config.task_runner == "processes" or (config.task_runner == "dask" and not config.dask_address)
+    if not local_processes or PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # one per process: the one Prefect's own clients would start
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):

@@ -31,3 +31,20 @@ def test_run_lands_then_skips(prefect_harness, tmp_path, sample_raw, capsys):
         assert len(runs) == 2
         assert [r["summary"]["counts"]["landed"] for r in runs] == [0, 4]
         assert len(ledger.current()) == 4
+
+
+def test_run_lands_through_prefects_worker_processes(prefect_harness, tmp_path, sample_raw, capsys):
+    """--task-runner processes: the batches are landed in two spawned worker processes, and land as with threads."""
+    config = RunConfig(data_dir=tmp_path)
+    for entry in sorted(sample_raw.iterdir())[:4]:
+        copy_submission(entry, config.raw_dir)
+
+    assert main(["run", "--data-dir", str(tmp_path), "--task-runner", "processes", "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "4 seen, 4 landed, 0 skipped (unchanged), 0 rejected" in out
+
+    with Ledger(config.ledger_path) as ledger:
+        current = ledger.current()
+        assert len(current) == 4
+        assert all(len(sub.files) == 4 for sub in current)
+        assert all((tmp_path / path).is_file() for sub in current for path in sub.files.values())
