@@ -3,8 +3,8 @@
 -- characteristic, under UNION ALL. Written as GROUPING SETS (all seven in one aggregate) it ran
 -- out of the build's 1 GB memory limit ("could not allocate block") in 6 of 24 builds on a fresh
 -- store cache at scale 100; this form ran in 8 of 8 (and 8 of 8 without the import CTE), 0.4 s
--- slower, peak RSS 1.09 GB against 1.21 GB. NOT MATERIALIZED: each branch reads the answers again rather than a 7-million-row copy
--- (71 million at scale 1000).
+-- slower, peak RSS 1.09 GB against 1.21 GB. NOT MATERIALIZED: each branch reads the answers
+-- again rather than a 7-million-row copy (71 million at scale 1000).
 with answers as not materialized (
     select * from int_answers_enriched
 ),
