@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import duckdb
 import pyarrow as pa
@@ -201,12 +202,19 @@ def test_open_case_level_gives_the_enriched_answers(published):
         assert con.execute("select count(*) from duckdb_tables() where not temporary").fetchall() == [(0,)]
 
 
-def test_a_question_missing_a_characteristic_breaks_the_build(published):
+@contextmanager
+def built_in_memory(config):
+    """Every model over the published store, in an in-memory connection the test may change."""
     with duckdb.connect() as con:
-        marts.register_store(con, current_files(published))
+        marts.register_store(con, current_files(config))
         marts.register_frameworks(con)
         marts.register_run(con, "probe")
         marts.create_models(con, marts.LAYERS)
+        yield con
+
+
+def test_a_question_missing_a_characteristic_breaks_the_build(published):
+    with built_in_memory(published) as con:
         marts.check_invariants(con)
         con.execute("""
             delete from marts.inspection_characteristic_results
@@ -223,11 +231,7 @@ def test_a_question_missing_a_characteristic_breaks_the_build(published):
 
 
 def test_a_characteristic_outside_the_seven_fails_every_characteristic_present(published):
-    with duckdb.connect() as con:
-        marts.register_store(con, current_files(published))
-        marts.register_frameworks(con)
-        marts.register_run(con, "probe")
-        marts.create_models(con, marts.LAYERS)
+    with built_in_memory(published) as con:
         model = next(m for m in marts.load_models() if m.name == "inspection_characteristic_results")
         (check,) = [sql for name, _, sql in marts.invariant_queries(model) if name == "every_characteristic_present"]
         assert con.sql(check).fetchall() == []
