@@ -261,12 +261,10 @@ def warm_up(rss: RssSampler) -> dict:
 
 def run_nightly(config: RunConfig, rss: RssSampler) -> tuple[dict, list[dict]]:
     """One run of the nightly flow: (its stage times, wall time and peak RSS; its submissions' outcomes)."""
-    from flows.nightly import nightly
-    from yotbench.ops import task_runner, workers_api
+    from yotbench.ops import run_nightly_flow
 
-    flow = nightly.with_options(task_runner=task_runner(config))
-    with timed(rss) as out, workers_api(config):
-        summary = flow(config=config)
+    with timed(rss) as out:
+        summary = run_nightly_flow(config)
     if summary["status"] == "failed" or summary["counts"]["rejected"]:
         raise RuntimeError(
             f"the benchmark's nightly run did not land cleanly: {summary.get('error') or summary['counts']}"

@@ -10,9 +10,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from yotbench import __version__
+from yotbench.config import TASK_RUNNERS
 from yotbench.errors import YotbenchError
-
-TASK_RUNNERS = ["threads", "processes", "dask"]  # config.RunConfig.task_runner
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
@@ -47,14 +46,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         written = write_sample(config.raw_dir, frameworks=args.sample_framework)
         print(f"{config.raw_dir} held no submissions: wrote the embedded sample ({len(written)} submissions)")
-    from flows.nightly import nightly
-    from yotbench.ops import task_runner, workers_api
+    from yotbench.ops import run_nightly_flow
     from yotbench.report import format_summary
 
-    flow = nightly.with_options(task_runner=task_runner(config))
     try:
-        with workers_api(config):
-            summary = flow(config=config)
+        summary = run_nightly_flow(config)
     except YotbenchError as exc:
         print(f"yotbench run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -8,7 +8,7 @@ directory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,10 @@ RECORDS_DIR = SCHEMAS_DIR / "records"
 FRAMEWORKS_DIR = SCHEMAS_DIR / "frameworks"
 EXPECTATIONS_DIR = SCHEMAS_DIR / "expectations"
 SQL_DIR = PROJECT_ROOT / "sql"
+
+
+TaskRunner = Literal["threads", "processes", "dask"]  # Prefect task runners for landing (ops.task_runner)
+TASK_RUNNERS = get_args(TaskRunner)
 
 
 class RunConfig(BaseModel):
@@ -32,7 +36,7 @@ class RunConfig(BaseModel):
     suppress_below: int = Field(default=5, ge=0, description="Briefing cells built from fewer cases are shown as [c].")
     suppress_per_inspection: bool = Field(default=False, description="Also suppress per-inspection tables.")
     landing_workers: int = Field(default=2, ge=1, le=64, description="Submissions landed in parallel.")
-    task_runner: Literal["threads", "processes", "dask"] = "threads"
+    task_runner: TaskRunner = "threads"
     dask_address: str | None = Field(default=None, description="Scheduler address for task_runner=dask.")
     briefing: bool = Field(default=True, description="Write the periodic briefings after the marts.")
 

@@ -112,6 +112,15 @@ def workers_api(config: RunConfig) -> Iterator[None]:
         yield
 
 
+def run_nightly_flow(config: RunConfig) -> dict:
+    """One run of the nightly flow (what `yotbench run` and the benchmark do): landing under the task runner
+    `config` names, its worker processes reporting to the run's Prefect API; returns the run's summary."""
+    from flows.nightly import nightly
+
+    with workers_api(config):
+        return nightly.with_options(task_runner=task_runner(config))(config=config)
+
+
 def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     """The nightly flow as a scheduled deployment (what `yotbench serve` serves)."""
     from prefect.schedules import Cron
