@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -65,15 +66,24 @@ def swap_in(ready: Path, target: Path) -> Path:
     return target
 
 
+# `.name.xxxx.tmp` / `.name.xxxx.old`, as atomic_file, atomic_dir and swap_in name them.
+_LEFTOVER = re.compile(r"\..*\.(?:tmp|old)")
+
+
 def remove_stale_temporaries(root: Path) -> int:
-    """Delete `.name.xxxx.tmp` / `.old` leftovers of an interrupted run under root."""
+    """Delete `.name.xxxx.tmp` / `.old` leftovers of an interrupted run under root.
+
+    One os.walk, not a glob per suffix: the store holds a folder per table and inspection (20,000
+    at scale 100), and the two rglobs took 0.65 s of every nightly run there, 0.2 s this way."""
     removed = 0
-    if not root.exists():
-        return removed
-    for path in root.rglob(".*.tmp"):
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        removed += 1
-    for path in root.rglob(".*.old"):
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        removed += 1
+    for folder, dirnames, filenames in os.walk(root):
+        for name in [d for d in dirnames if _LEFTOVER.fullmatch(d)]:
+            dirnames.remove(name)  # gone whole: nothing to walk inside it
+            path = os.path.join(folder, name)
+            os.unlink(path) if os.path.islink(path) else shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+        for name in filenames:
+            if _LEFTOVER.fullmatch(name):
+                Path(folder, name).unlink(missing_ok=True)
+                removed += 1
     return removed

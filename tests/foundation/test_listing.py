@@ -1,0 +1,61 @@
+"""Walking the raw folder and the data folders: what a listing sees and what a cleanup removes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from yotbench.atomic import remove_stale_temporaries
+from yotbench.ingest import _hash_files, discover
+
+
+def _write(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_submission_folder_is_hashed_over_its_nested_files_hidden_ones_and_linked_folders_left_out(tmp_path):
+    raw = tmp_path / "raw"
+    folder = raw / "yos-1_ashford"
+    for name in ("z.csv", "a.csv", "sub/b.csv", ".hidden/c.csv", ".DS_Store", "sub/.~lock.b.csv#"):
+        _write(folder / name)
+    outside = _write(tmp_path / "elsewhere" / "d.csv")
+    os.symlink(outside.parent, folder / "linked")  # a symlinked folder is not entered
+    os.symlink(outside, folder / "e.csv")  # a symlinked file is read
+    listed = ["a.csv", ".hidden/c.csv", "e.csv", "sub/b.csv", "z.csv"]
+
+    def digest() -> str:
+        [sub] = discover(raw)
+        assert sub.format == "csv"
+        return sub.content_hash
+
+    # the hash of exactly those files, in path order (hidden folders are entered; hidden files are not)
+    assert digest() == _hash_files(sorted(folder / name for name in listed), raw)
+    before = digest()
+    _write(folder / ".DS_Store", "changed")
+    _write(outside.parent / "f.csv")
+    assert digest() == before
+    _write(folder / "sub" / "b.csv", "changed")
+    assert digest() != before
+
+
+def test_remove_stale_temporaries_removes_leftovers_at_any_depth_and_nothing_else(tmp_path):
+    keep = [
+        _write(tmp_path / "answers" / "yos-2018" / "yos-1" / "abc.parquet"),
+        _write(tmp_path / "answers" / "yos-2018" / "yos-1" / "x.tmp"),  # not hidden: not ours
+        _write(tmp_path / ".tmp" / "store.duckdb"),  # the scratch folder itself is kept
+        _write(tmp_path / "briefings" / ".old"),
+    ]
+    gone = [
+        _write(tmp_path / "answers" / "yos-2018" / "yos-1" / ".abc.parquet.1a2b3c4d.tmp"),
+        _write(tmp_path / "cases" / ".yos-2018.1a2b3c4d.old" / "yos-1" / "c.parquet"),
+        _write(tmp_path / ".briefing.1a2b3c4d.tmp" / "tables.ods"),
+        _write(tmp_path / "deep" / "er" / "still" / ".ledger.json.00000000.old"),
+    ]
+    assert remove_stale_temporaries(tmp_path) == 4  # a leftover folder counts once
+    assert all(p.exists() for p in keep)
+    assert not any(p.exists() for p in gone)
+    assert not (tmp_path / "cases" / ".yos-2018.1a2b3c4d.old").exists()
+    assert not (tmp_path / ".briefing.1a2b3c4d.tmp").exists()
+    assert remove_stale_temporaries(tmp_path / "missing") == 0
