@@ -103,8 +103,26 @@ def test_xlsx_tables_match_the_csv_files(written):
     assert body[0] == ["Gender", "Male", 18, 72]
 
 
+def openpyxl_grid(path) -> dict[str, list[list[object]]]:
+    """The cells as openpyxl reads them: the reference xlsx_grid (calamine) is checked against."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def test_xlsx_grid_reads_the_cells_as_openpyxl_does(written):
+    grid, reference = xlsx_grid(written / "tables.xlsx"), openpyxl_grid(written / "tables.xlsx")
+    assert grid == reference
+    assert [type(v) for rows in grid.values() for row in rows for v in row] == [
+        type(v) for rows in reference.values() for row in rows for v in row
+    ]  # 18, not 18.0; None, not ""
+    assert {type(v) for rows in grid.values() for row in rows for v in row} >= {int, float, str, type(None)}
+
+
 def test_ods_has_the_same_sheets_and_cells(written):
-    grid = xlsx_grid(written / "tables.xlsx")
+    grid = openpyxl_grid(written / "tables.xlsx")
     ods = pd.read_excel(written / "tables.ods", sheet_name=None, header=None, engine="odf")
     assert list(ods) == list(grid)
     for sheet, rows in grid.items():

@@ -24,9 +24,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import gptables as gpt
-import openpyxl
 import pandas as pd
 from gptables.core.gptable import FormatList
+from python_calamine import CalamineWorkbook
 
 from yotbench.briefing.suppression import SHORTHAND
 from yotbench.briefing.tables import NOTES, Table
@@ -108,13 +108,24 @@ def write_xlsx(path: Path, tables: list[Table], cover: CoverText, threshold: int
         )
 
 
+def _cell(value: object) -> object:
+    # calamine reads every number as a float and an empty cell as ""; openpyxl, and the cells as
+    # written, have ints for whole numbers and None for empty (tests/briefing/test_workbook.py)
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def xlsx_grid(path: Path) -> dict[str, list[list[object]]]:
-    """Every sheet's cell values, row by row, as written."""
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
-    finally:
-        book.close()
+    """Every sheet's cell values, row by row from A1, as written. Read with calamine: openpyxl took
+    0.5 s over the 5,000-row tables of a scale-100 programme briefing, calamine 0.05 s."""
+    book = CalamineWorkbook.from_path(str(path))
+    return {
+        name: [[_cell(v) for v in row] for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+        for name in book.sheet_names
+    }
 
 
 def _ods_cell(value: object) -> str:
