@@ -22,6 +22,7 @@ from yotbench.config import RunConfig
 from yotbench.ingest import Submission
 from yotbench.ledger import Ledger
 from yotbench.lock import RunLock
+from yotbench.ops import task_runner
 from yotbench.report import Progress, RunRecord
 
 IO = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE, "persist_result": False}
@@ -79,6 +80,31 @@ def publish_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
     return paths
 
 
+def land(plan: pipeline.Plan, config: RunConfig, run_id: str, rules: str, record: RunRecord) -> None:
+    """Land the plan's batches through the task runner config names (ops.task_runner), entered here
+    rather than set on the flow, so that a served run, which loads the flow from its entrypoint, lands
+    as `yotbench run` does; nothing is started on a night with nothing to land."""
+    runner = task_runner(config)
+    record.landing = {"task_runner": type(runner).__name__, "workers": config.landing_workers}
+    progress = Progress("landing", len(plan.todo) + len(plan.superseded_in_drop))
+    with runner:
+        batches = [
+            runner.submit(land_batch, {"subs": batch, "config": config, "run_id": run_id, "rules": rules})
+            for batch in pipeline.batches(plan.todo, config.landing_workers)
+        ]
+        superseded = [
+            runner.submit(record_superseded, {"sub": old, "live": live, "config": config, "run_id": run_id})
+            for old, live in plan.superseded_in_drop
+        ]
+        for outcome in (o for future in batches for o in future.result()):
+            record.add(outcome)
+            progress.step()
+        for future in superseded:
+            record.add(future.result())
+            progress.step()
+    progress.done()
+
+
 @flow(name="nightly", log_prints=False)
 def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
     """Land what is new in DIR/raw; rebuild and publish marts and briefings when anything changed."""
@@ -102,19 +128,8 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.stage("plan", started)
 
             started = time.perf_counter()
-            progress = Progress("landing", len(plan.todo) + len(plan.superseded_in_drop))
-            batches = [
-                land_batch.submit(batch, config, run_id, rules)
-                for batch in pipeline.batches(plan.todo, config.landing_workers)
-            ]
-            superseded = [record_superseded.submit(old, live, config, run_id) for old, live in plan.superseded_in_drop]
-            for outcome in (o for future in batches for o in future.result()):
-                record.add(outcome)
-                progress.step()
-            for future in superseded:
-                record.add(future.result())
-                progress.step()
-            progress.done()
+            if plan.todo or plan.superseded_in_drop:
+                land(plan, config, run_id, rules, record)
             record.stage("land", started)
             if plan.todo:
                 record.outputs["validation"] = write_data_docs(config, run_id)

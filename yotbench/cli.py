@@ -157,12 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     def data_dir(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", default="data", help="data directory holding raw/ (default: data)")
 
+    def landing_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workers", dest="landing_workers", type=int, help="submissions landed in parallel (default 2)")
+        p.add_argument("--task-runner", choices=TASK_RUNNERS, help="Prefect task runner for landing (default threads)")
+        p.add_argument("--dask-address", help="Dask scheduler address, with --task-runner dask")
+
     run = sub.add_parser("run", help="land new submissions and publish marts and briefings (the nightly flow)")
     data_dir(run)
     run.add_argument("--rebuild", action="store_true", default=None, help="rebuild marts even if nothing new landed")
-    run.add_argument("--workers", dest="landing_workers", type=int, help="submissions landed in parallel (default 2)")
-    run.add_argument("--task-runner", choices=TASK_RUNNERS, help="Prefect task runner for landing (default threads)")
-    run.add_argument("--dask-address", help="Dask scheduler address, with --task-runner dask")
+    landing_options(run)
     run.add_argument("--sample-if-empty", action="store_true", help="write the embedded sample first if raw/ is empty")
     run.add_argument("--sample-framework", action="append", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
@@ -182,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the nightly flow on a cron schedule (needs a Prefect server)")
     data_dir(serve)
+    landing_options(serve)
     serve.add_argument("--cron", default="0 2 * * *", help="cron schedule (default: 0 2 * * *, 02:00)")
     serve.add_argument("--timezone", default="Europe/London", help="timezone of the schedule (default Europe/London)")
     serve.set_defaults(func=cmd_serve)

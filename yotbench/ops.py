@@ -118,7 +118,7 @@ def run_nightly_flow(config: RunConfig) -> dict:
     from flows.nightly import nightly
 
     with workers_api(config):
-        return nightly.with_options(task_runner=task_runner(config))(config=config)
+        return nightly(config=config)
 
 
 def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):

@@ -26,6 +26,7 @@ class RunRecord:
     stages: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    landing: dict | None = None  # the task runner that landed this run's submissions, and its workers
     error: str | None = None
     published: bool = False
 
@@ -90,6 +91,7 @@ class RunRecord:
             "submissions": [o.as_dict() for o in self.outcomes],
             "awaiting": self.awaiting,
             "stages": self.stages,
+            "landing": self.landing,
             "outputs": outputs,
             "notes": self.notes,
             "error": self.error,

@@ -44,7 +44,30 @@ def test_run_lands_through_prefects_worker_processes(prefect_harness, tmp_path, 
     assert "4 seen, 4 landed, 0 skipped (unchanged), 0 rejected" in out
 
     with Ledger(config.ledger_path) as ledger:
+        [run] = ledger.runs()
+        assert run["summary"]["landing"] == {"task_runner": "ProcessPoolTaskRunner", "workers": 2}
         current = ledger.current()
         assert len(current) == 4
         assert all(len(sub.files) == 4 for sub in current)
         assert all((tmp_path / path).is_file() for sub in current for path in sub.files.values())
+
+
+def test_a_served_run_lands_through_the_task_runner_its_parameters_name(prefect_harness, tmp_path, sample_raw):
+    """A served run loads the flow from the deployment's entrypoint and calls it with the deployment's
+    parameters (as JSON): the landing runner comes from them, not from how the flow was decorated."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    from yotbench.ops import deployment
+
+    config = RunConfig(data_dir=tmp_path, task_runner="processes", landing_workers=2)
+    for entry in sorted(sample_raw.iterdir())[:4]:
+        copy_submission(entry, config.raw_dir)
+    served = deployment(config)
+    flow = load_flow_from_entrypoint(served.entrypoint)
+
+    first = flow(**served.parameters)
+    assert first["counts"]["landed"] == 4
+    assert first["landing"] == {"task_runner": "ProcessPoolTaskRunner", "workers": 2}
+
+    again = flow(**served.parameters)  # nothing to land: no task runner (no worker processes) started
+    assert again["counts"]["skipped"] == 4 and again["landing"] is None

@@ -49,3 +49,20 @@ def test_nightly_deployment_is_scheduled_at_two_in_the_morning(prefect_harness, 
     times = {r.expected_start_time.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") for r in runs}
     assert times == {"02:00"}
     assert all(r.parameters["config"]["data_dir"] == str(tmp_path) for r in runs)
+
+
+def test_serve_takes_the_landing_options_into_the_deployments_parameters(tmp_path):
+    from yotbench.cli import _config, build_parser
+
+    args = build_parser().parse_args(
+        ["serve", "--data-dir", str(tmp_path), "--task-runner", "dask", "--dask-address", "tcp://10.0.0.5:8786"]
+        + ["--workers", "4"]
+    )
+    config = _config(args)
+    assert (config.task_runner, config.dask_address, config.landing_workers) == ("dask", "tcp://10.0.0.5:8786", 4)
+    parameters = deployment(config).parameters["config"]
+    assert (parameters["task_runner"], parameters["dask_address"], parameters["landing_workers"]) == (
+        "dask",
+        "tcp://10.0.0.5:8786",
+        4,
+    )
