@@ -69,9 +69,10 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
 
 
 def task_runner(config: RunConfig):
-    """The Prefect task runner of the nightly flow's landing: threads; Prefect's own pool of worker
-    processes (on one machine, the parallelism threads cannot give: landing holds the GIL); or Dask
-    (a cluster at config.dask_address, else a local cluster of landing_workers processes)."""
+    """The Prefect task runner the nightly flow lands through (flows.nightly.land enters it): threads;
+    Prefect's own pool of worker processes (on one machine, the parallelism threads cannot give:
+    landing holds the GIL); or Dask (a cluster at config.dask_address, else a local cluster of
+    landing_workers processes)."""
     if config.task_runner == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
 
@@ -113,8 +114,9 @@ def workers_api(config: RunConfig) -> Iterator[None]:
 
 
 def run_nightly_flow(config: RunConfig) -> dict:
-    """One run of the nightly flow (what `yotbench run` and the benchmark do): landing under the task runner
-    `config` names, its worker processes reporting to the run's Prefect API; returns the run's summary."""
+    """One run of the nightly flow in this process (what `yotbench run` and the benchmark do): the flow lands
+    through the task runner `config` names (flows.nightly.land), here with any local worker processes
+    reporting to this run's Prefect API (workers_api); returns the run's summary."""
     from flows.nightly import nightly
 
     with workers_api(config):
