@@ -118,7 +118,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.notes.append(
                 f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared"
             )
-        pipeline.clear_leftovers(config)
+        pipeline.clear_leftovers(config, last_run_finished=lock.after_clean_release)
         ledger.start_run(run_id)
         try:
             rules = pipeline.rules_hash()

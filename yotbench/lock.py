@@ -29,6 +29,7 @@ class RunLock:
     run_id: str
     wait_seconds: float = 0.0
     stale: dict | None = None  # what a killed earlier holder left behind, if anything
+    after_clean_release: bool = False  # the last holder recorded that it finished (nothing of it left over)
     _fd: int | None = None
 
     def __enter__(self) -> RunLock:
@@ -53,6 +54,7 @@ class RunLock:
         previous = _read(fd)
         if previous and previous.get("state") == "running":
             self.stale = previous  # its holder died without releasing: the kernel freed the lock
+        self.after_clean_release = bool(previous) and previous.get("state") == "released"
         _write(
             fd,
             {

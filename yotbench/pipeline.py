@@ -331,19 +331,24 @@ def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, li
     return plan, outcomes
 
 
-def clear_leftovers(config: RunConfig) -> int:
-    """Remove the temporary files of a killed run (never anything under raw/). Call under the run lock."""
+def clear_leftovers(config: RunConfig, last_run_finished: bool = False) -> int:
+    """Remove the temporary files of a killed run (never anything under raw/). Call under the run lock.
+
+    The store, the quarantine and the Data Docs are written only by runs, under the lock, and a run
+    that ends, however it fails, removes its own temporaries; so they can hold leftovers only when
+    the last run was killed. With last_run_finished (its lock recorded a release) they are not
+    walked: the store has a folder per table and inspection, and walking them was the largest cost
+    of a night with nothing new (scale 100, 20,000 folders: 3.2 s with a cold cache, 0.2 s warm).
+    Briefings (`yotbench brief` writes them without the lock), the scratch
+    folder and stale marts builds are always cleared."""
     from yotbench.atomic import remove_stale_temporaries
     from yotbench.marts import remove_stale_builds
 
     removed = remove_stale_builds(config)
-    for root in (
-        config.parquet_dir,
-        config.quarantine_dir,
-        config.briefings_dir,
-        config.validation_dir,
-        config.tmp_dir,
-    ):
+    roots = [config.briefings_dir, config.tmp_dir]
+    if not last_run_finished:
+        roots += [config.parquet_dir, config.quarantine_dir, config.validation_dir]
+    for root in roots:
         removed += remove_stale_temporaries(root)
     return removed
 

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 from yotbench.atomic import remove_stale_temporaries
+from yotbench.config import RunConfig
 from yotbench.ingest import _hash_files, discover
+from yotbench.pipeline import clear_leftovers
 
 
 def _write(path: Path, text: str = "x") -> Path:
@@ -59,3 +61,20 @@ def test_remove_stale_temporaries_removes_leftovers_at_any_depth_and_nothing_els
     assert not (tmp_path / "cases" / ".yos-2018.1a2b3c4d.old").exists()
     assert not (tmp_path / ".briefing.1a2b3c4d.tmp").exists()
     assert remove_stale_temporaries(tmp_path / "missing") == 0
+
+
+def test_after_a_finished_run_only_the_folders_written_without_the_lock_are_walked(tmp_path):
+    config = RunConfig(data_dir=tmp_path)
+    run_only = [
+        _write(config.parquet_dir / "answers" / "yos-2018" / "yos-1" / ".abc.parquet.1a2b3c4d.tmp"),
+        _write(config.quarantine_dir / "run-1" / ".errors.csv.1a2b3c4d.tmp"),
+        _write(config.validation_dir / "run-1" / ".index.html.1a2b3c4d.tmp"),
+    ]
+    always = [
+        _write(config.briefings_dir / ".yos-2018_2021-04-01_2022-03-31.1a2b3c4d.tmp" / "briefing.md"),
+        _write(config.tmp_dir / ".raw-hashes.json.1a2b3c4d.tmp"),
+    ]
+    assert clear_leftovers(config, last_run_finished=True) == 2
+    assert all(p.exists() for p in run_only) and not any(p.exists() for p in always)
+    assert clear_leftovers(config) == 3  # the last run's end unknown, or it was killed: everything
+    assert not any(p.exists() for p in run_only)

@@ -68,3 +68,18 @@ def test_a_killed_holder_leaves_a_stale_lock_that_is_cleared(tmp_path):
     assert json.loads(path.read_text())["state"] == "released"
     with RunLock(path, "after-clean-release") as lock:
         assert lock.stale is None
+        assert lock.after_clean_release  # so the next run need not look for this one's leftovers
+
+
+def test_only_a_recorded_release_counts_as_a_clean_end(tmp_path):
+    path = tmp_path / "run.lock"
+    with RunLock(path, "first-ever") as lock:
+        assert not lock.after_clean_release and lock.stale is None  # no lock file: nothing known
+    holder = _hold(path)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    with RunLock(path, "after-kill") as lock:
+        assert not lock.after_clean_release and lock.stale["run_id"] == "holder-run"
+    path.write_text("not json")
+    with RunLock(path, "after-damage") as lock:
+        assert not lock.after_clean_release
