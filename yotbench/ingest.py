@@ -189,7 +189,8 @@ def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]
         else:
             files, stats = [entry], [entry.stat()]
             fmt = "xlsx" if entry.suffix.lower() == ".xlsx" else "unknown"
-        received = max((s.st_mtime for s in stats), default=entry.stat().st_mtime)
+        # (a `default=` would stat the entry again for every submission, files or not)
+        received = max(s.st_mtime for s in stats) if stats else entry.stat().st_mtime
         digest = hashes.content_hash(entry.name, files, stats, raw_dir) if hashes else _hash_files(files, raw_dir)
         found.append(Submission(entry.name, entry, fmt, digest, received))
     return sorted(found, key=lambda s: (s.received, s.name))
