@@ -224,6 +224,21 @@ def _too_large(path: Path, display: str, raw: RawSubmission) -> bool:
     return True
 
 
+def _csv_records(text: str, strict: bool = False):
+    """A csv reader over text. Lines end at CR LF, LF or CR alone, as pyarrow reads them (Excel for
+    Mac's "CSV (Macintosh)" ends lines with a bare CR), and a field may be as long as its file.
+
+    csv.field_size_limit (128 KB by default) is process-wide. It is only ever raised, to the file
+    limit that _too_large has already checked, so submissions read in parallel never see it lowered."""
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
+    return csv.reader(io.StringIO(text, newline=""), strict=strict)
+
+
+def _unreadable(display: str, exc: Exception, row: int | None = None) -> Problem:
+    return _problem(display, "file_unreadable", f"{display} cannot be read as CSV: {exc}", row=row)
+
+
 def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | None:
     """Read one CSV file as text; None (with problems recorded) if it cannot be read."""
     if _too_large(path, display, raw):
@@ -260,7 +275,11 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         raw.notices.append(Notice(display, None, 1, "byte-order mark removed"))
         text = text[1:]
         data = data[3:]
-    first = next(csv.reader(io.StringIO(text)), [])
+    try:
+        first = next(_csv_records(text), [])
+    except csv.Error as exc:
+        raw.problems.append(_unreadable(display, exc, row=1))
+        return None
     header = [_header_key(h) for h in first]
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "semicolons" if ";" in header[0] else "tabs"
@@ -308,7 +327,7 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
             ),
         )
     except (pa.ArrowInvalid, ValueError) as exc:
-        raw.problems.append(_problem(display, "file_unreadable", f"{display} cannot be read as CSV: {exc}"))
+        raw.problems.append(_unreadable(display, exc))
         return None
     if ragged:
         _report_ragged(text, display, len(header), raw)
@@ -327,7 +346,7 @@ def _report_misquoted(text: str, display: str, raw: RawSubmission) -> bool:
     pyarrow reads `"yos-00001"x` as `yos-00001x` and lets a quote that is never closed run on to
     the end of the file; Python's csv reader in strict mode rejects both, so a value is never
     silently joined to what follows its closing quote."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # lines end at \r\n, \n or \r
+    reader = _csv_records(text, strict=True)
     read, first_line = 0, 1  # records read cleanly (the header first); the line the next one starts on
     try:
         for _ in reader:
@@ -354,21 +373,26 @@ def _report_ragged(text: str, display: str, width: int, raw: RawSubmission) -> N
     """Name each record whose field count differs from the header's (record-numbered rows)."""
     listed = 0
     total = 0
-    for number, record in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if number == 1 or not record or len(record) == width:
-            continue
-        total += 1
-        if listed < MAX_LISTED:
-            listed += 1
-            raw.problems.append(
-                _problem(
-                    display,
-                    "row_field_count",
-                    f"row {number} has {len(record)} fields; the header has {width}",
-                    row=number,
-                    value=",".join(record)[:120],
+    reader = _csv_records(text)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number == 1 or not record or len(record) == width:
+                continue
+            total += 1
+            if listed < MAX_LISTED:
+                listed += 1
+                raw.problems.append(
+                    _problem(
+                        display,
+                        "row_field_count",
+                        f"row {number} has {len(record)} fields; the header has {width}",
+                        row=number,
+                        value=",".join(record)[:120],
+                    )
                 )
-            )
+    except csv.Error as exc:
+        raw.problems.append(_unreadable(display, exc))
+        return
     if total > listed:
         raw.problems.append(
             _problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields")

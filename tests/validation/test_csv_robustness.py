@@ -1,0 +1,111 @@
+"""CSV files the csv module once choked on: old Mac line endings and fields over its 128 KB limit.
+
+Each submission is the passing fixture pass_csv with one file rewritten, read through
+read_submission; a file that is valid CSV lands as written, anything else is a problem on
+that file, never an exception out of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from yotbench.config import RunConfig
+from yotbench.ingest import discover, read_submission
+from yotbench.validation import validate_submission
+
+PASS_CSV = Path(__file__).parents[1] / "fixtures" / "submissions" / "pass_csv"
+LONG = 200_000  # characters: past the csv module's default field limit of 131,072
+
+
+def _submission(tmp_path: Path, name: str) -> Path:
+    """A copy of pass_csv named `name` in tmp_path/raw; returns its folder."""
+    folder = tmp_path / "raw" / name
+    shutil.copytree(PASS_CSV, folder)
+    return folder
+
+
+def _read(folder: Path):
+    return read_submission(next(s for s in discover(folder.parent) if s.name == folder.name))
+
+
+def test_cr_only_line_endings_land_as_the_same_rows(tmp_path):
+    # Excel for Mac's "CSV (Macintosh)" ends every line with a bare CR
+    folder = _submission(tmp_path, "mac_csv")
+    for path in folder.iterdir():
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert b"\n" not in (folder / "cases.csv").read_bytes()
+
+    raw = _read(folder)
+    expected = _read(_submission(tmp_path / "lf", "mac_csv"))
+
+    assert raw.problems == []
+    assert raw.rows_read() == {"inspection": 1, "cases": 4, "answers": 232, "ratings": 5}
+    for table, frame in expected.tables.items():
+        assert raw.tables[table].to_dict("records") == frame.to_dict("records"), table
+    assert raw.tables["cases"].iloc[3].to_dict() == {
+        "_row": 5,
+        "case_ref": "C004",
+        "case_type": "out_of_court",
+        "disposal": "youth_caution",
+        "gender": "other",
+        "ethnicity": "mixed",
+        "looked_after": "unknown",
+        "age": "17",
+        "rosh": "not_known",
+        "safety_wellbeing": "low",
+    }
+    assert raw.tables["ratings"]["reason"].iloc[4] == "Professional discretion, 78.9%"
+    assert validate_submission(raw, config=RunConfig(data_dir=tmp_path / "data"), run_id="mac") == ([], [])
+
+
+def test_a_one_line_json_file_with_a_long_value_is_reported_as_missing_its_columns(tmp_path):
+    folder = _submission(tmp_path, "json_ratings")
+    record = {"standard_id": "1.1", "notes": "x" * LONG}  # one line, its second field 200,000 characters
+    (folder / "ratings.csv").write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+    raw = _read(folder)
+
+    assert [(p.file, p.row, p.column, p.rule) for p in raw.problems] == [
+        ("json_ratings/ratings.csv", 1, "standard_id", "column_missing"),
+        ("json_ratings/ratings.csv", 1, "rating", "column_missing"),
+        ("json_ratings/ratings.csv", 1, "kind", "column_missing"),
+    ]
+    assert raw.problems[0].message == "required column 'standard_id' is missing"
+
+
+def test_ragged_rows_are_named_when_an_unquoted_field_is_long(tmp_path):
+    folder = _submission(tmp_path, "ragged_long")
+    cases = folder / "cases.csv"
+    lines = cases.read_text(encoding="utf-8").splitlines()
+    assert '"' not in "".join(lines)
+    lines[2] += ",extra"  # row 3: C002 with a tenth field
+    lines[3] = lines[3].replace("youth_conditional_caution", "y" * LONG)  # row 4: long but nine fields
+    lines[4] += "," + "z" * LONG  # row 5: C004 with a long tenth field
+    cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    raw = _read(folder)
+
+    assert [(p.file, p.row, p.rule, p.message) for p in raw.problems] == [
+        ("ragged_long/cases.csv", 3, "row_field_count", "row 3 has 10 fields; the header has 9"),
+        ("ragged_long/cases.csv", 5, "row_field_count", "row 5 has 10 fields; the header has 9"),
+    ]
+    assert raw.problems[0].value == lines[2]
+    assert raw.problems[1].value == lines[4][:120]
+
+
+def test_a_correctly_quoted_long_value_is_read_whole_not_called_misquoted(tmp_path):
+    folder = _submission(tmp_path, "long_provider")
+    inspection = folder / "inspection.csv"
+    provider = ("Ashford Youth Offending Service, North and West teams " * 4000)[:LONG]
+    assert len(provider) == LONG and "," in provider
+    text = inspection.read_text(encoding="utf-8")
+    inspection.write_text(text.replace("Ashford Youth Offending Service", f'"{provider}"', 1), encoding="utf-8")
+
+    raw = _read(folder)
+
+    assert raw.problems == []
+    assert raw.rows_read() == {"inspection": 1, "cases": 4, "answers": 232, "ratings": 5}
+    row = raw.tables["inspection"].iloc[0]
+    assert (row["_row"], row["provider"], row["region"]) == (2, provider, "North East")
