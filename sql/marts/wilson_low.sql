@@ -1,5 +1,7 @@
 select
     case
+        -- exact at the edge (the closed form leaves a rounding error there)
+        when relevant_cases > 0 and yes_cases = 0 then 0.0
         when relevant_cases > 0
             then 100.0 * (
                 yes_cases / relevant_cases

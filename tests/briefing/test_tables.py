@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.briefing.conftest import wilson as conftest_wilson
-from yotbench.briefing.tables import build_briefing, mask_small_counts
+from yotbench.briefing.tables import build_briefing, published_note
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -102,15 +102,18 @@ def test_no_small_cell_is_shown_anywhere_in_the_case_characteristics(briefing):
 
 
 def test_key_questions_by_group_suppressed_question_by_question(briefing):
-    # 2.1.1 has 22 relevant cases: gender other (1) is below 5 and female (5) goes with it;
-    # looked after 7 + not 15 = 22, nothing small.
+    # 2.1.1 has 22 relevant cases: gender other (1) is below 5 and female (5) goes with it.
+    # Looked after 7 + not 15 = 22: the 2 cases of unknown status (case characteristics) are
+    # not among them. Left out, the row would say 0; shown, 0 is below 5, so it is [c] and
+    # looked after (7, the smaller) goes with it.
     table = briefing.table("key_questions_by_group").frame
     assert table[["Group", "Relevant cases", "% yes"]].to_numpy().tolist() == [
         ["Male", 16, 68.8],
         ["Female", "[c]", "[c]"],
         ["Other", "[c]", "[c]"],
-        ["Looked after", 7, 57.1],
+        ["Looked after", "[c]", "[c]"],
         ["Not looked after", 15, 86.7],
+        ["Unknown", "[c]", "[c]"],
     ]
 
 
@@ -121,12 +124,27 @@ def test_significant_findings_in_words(briefing):
         "Female cases scored significantly higher than male cases on key question 2.1.1 \u201cDoes assessment "
         "sufficiently analyse how to support the child's desistance?\u201d (figures not shown: fewer than 5 cases "
         "in a group); stratified by inspection (adjusted p 0.040 within inspections, 0.030 pooled).",
+        # Looked-after children (8 cases) are [c] in the case characteristics table, as the complement
+        # of the 2 of unknown status: their share on a question would pin down how many they were.
         "Cases of children not looked after scored significantly higher than looked-after children's cases on key "
-        "question 2.1.2 \u201cDoes assessment sufficiently analyse how to keep the child safe?\u201d, 3 points "
-        "(80% against 77%), a small difference (under 5 points); stratified by inspection (adjusted p 0.042 "
+        "question 2.1.2 \u201cDoes assessment sufficiently analyse how to keep the child safe?\u201d (figures not "
+        "shown: a group's count is suppressed in the tables); stratified by inspection (adjusted p 0.042 "
         "within inspections, 0.036 pooled).",
     ]
     assert briefing.no_difference == ["There were no statistically significant differences by ethnic group."]
+
+
+def test_a_small_significant_gap_is_called_small(frames, yos):
+    from yotbench.briefing.tables import finding_sentence
+
+    row = frames.significance.set_index(["characteristic", "item_id"]).loc[("looked_after", "2.1.2")]
+    row = row.to_dict() | {"characteristic": "looked_after", "item_id": "2.1.2"}
+    assert finding_sentence(row, yos, 5, 5) == (
+        "Cases of children not looked after scored significantly higher than looked-after children's cases on key "
+        "question 2.1.2 \u201cDoes assessment sufficiently analyse how to keep the child safe?\u201d, 3 points "
+        "(80% against 77%), a small difference (under 5 points); stratified by inspection (adjusted p 0.042 "
+        "within inspections, 0.036 pooled)."
+    )
 
 
 def test_differences_table_hides_small_groups_and_small_counts_in_notes(briefing):
@@ -144,8 +162,8 @@ def test_differences_table_hides_small_groups_and_small_counts_in_notes(briefing
         68.6,
         12.4,
     ]
-    assert by_item.loc[("Gender", "desistance"), "Note"] == "left out: [c] unknown"
-    assert by_item.loc[("Looked-after status", "2.1.2"), "Note"] == "left out: 12 unknown"
+    assert by_item.loc[("Gender", "desistance"), "Note"] == "left out: unknown"
+    assert by_item.loc[("Looked-after status", "2.1.2"), "Note"] == "left out: unknown"
     assert by_item.loc[("Gender", "3.1.1"), ["Pooled test", "Pooled adjusted p"]].tolist() == ["none", "[x]"]
     # The HTML shows the significant rows only; the spreadsheets have all five.
     assert len(table.frame) == 5
@@ -153,13 +171,19 @@ def test_differences_table_hides_small_groups_and_small_counts_in_notes(briefing
     assert "Note" not in table.shown.columns
 
 
-def test_mask_small_counts():
-    assert mask_small_counts("left out: 3 unknown, 12 other", 5) == "left out: [c] unknown, 12 other"
-    assert mask_small_counts("fewer than 5 cases in female (2), male (40): no test", 5) == (
-        "fewer than 5 cases in female ([c]), male (40): no test"
+def test_published_notes_carry_no_counts_of_cases():
+    # Beside the tables' totals, "12 other" would give back a [c] cell: no count of cases is printed.
+    assert published_note("left out: 3 unknown, 12 other") == "left out: unknown, other"
+    assert published_note("fewer than 5 cases in female (2), male (4): no test") == (
+        "fewer than 5 cases in female, male: no test"
     )
-    assert mask_small_counts("smallest expected count 1.2 is below 5 in a 2 x 2 table", 5) == (
-        "smallest expected count 1.2 is below 5 in a 2 x 2 table"
+    assert published_note("left out: 11 unknown; smallest expected count 0.7 is below 5 in a 3 x 2 table: no test") == (
+        "left out: unknown; smallest expected count is below 5 in a 3 x 2 table: no test"
+    )
+    # p-values, gaps and the rule's own numbers stay.
+    kept = "left out: 4 unknown; significant, but the gap of 3.2 points is below the 5-point minimum"
+    assert (
+        published_note(kept) == "left out: unknown; significant, but the gap of 3.2 points is below the 5-point minimum"
     )
 
 

@@ -68,3 +68,14 @@ def test_rounding_is_half_up_and_exact(con):
         select marts.pct_rounded(159, 200), marts.pct_rounded(119, 200), marts.pct_rounded(1, 3),
                marts.pct_rounded(2, 3), marts.pct_rounded(1, 8), marts.pct_rounded(0, 0)""",
     ) == [(80, 60, 33, 67, 13, None)]
+
+
+@pytest.mark.parametrize("n", [3, 6, 7, 8, 10, 12, 14, 1127])
+def test_wilson_interval_is_exact_at_0_and_100_percent(con, n):
+    # The closed form leaves 4.9e-15 or 99.99999999999999 here, outside the percentage it bounds;
+    # the briefing's error bars (interval minus percentage) must never be negative.
+    got = rows(con, "select marts.wilson_low(0, $n), marts.wilson_high($n, $n), marts.pct($n, $n)", {"n": n})
+    assert got == [(0.0, 100.0, 100.0)]
+    inner = rows(con, "select marts.wilson_high(0, $n), marts.wilson_low($n, $n)", {"n": n})[0]
+    low, high = proportion_confint(0, n, alpha=0.05, method="wilson")
+    assert inner == (pytest.approx(100 * high, abs=1e-9), pytest.approx(100 - 100 * high, abs=1e-9))

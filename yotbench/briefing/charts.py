@@ -82,8 +82,9 @@ def area_chart(section: Section) -> Chart | None:
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(shown) + 1.6))
         y = range(len(shown))[::-1]
-        lower = shown["pct"] - shown["ci_low"]
-        upper = shown["ci_high"] - shown["pct"]
+        # an interval from another source may sit a rounding error inside its percentage
+        lower = (shown["pct"] - shown["ci_low"]).clip(lower=0)
+        upper = (shown["ci_high"] - shown["pct"]).clip(lower=0)
         ax.barh(list(y), shown["pct"], color=OKABE_ITO[0], height=0.6)
         ax.errorbar(shown["pct"], list(y), xerr=[lower, upper], fmt="none", ecolor="black", capsize=3, linewidth=1)
         for yy, pct in zip(y, shown["pct"], strict=True):

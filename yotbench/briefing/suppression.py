@@ -55,20 +55,21 @@ def _matrix(keys: list[Hashable], constraints: Sequence[Constraint]) -> np.ndarr
 
 
 def recoverable(suppressed: set[Hashable], keys: list[Hashable], constraints: Sequence[Constraint]) -> list[Hashable]:
-    """Suppressed cells whose value follows exactly from the published cells and the totals."""
+    """Suppressed cells whose value follows exactly from the published cells and the totals.
+
+    A suppressed cell can be worked out when its unit vector lies in the row space of the
+    equations restricted to the suppressed cells, that is when every vector of their null
+    space is zero at that cell: one singular value decomposition answers for every cell."""
     if not suppressed or not constraints:
         return []
     a = _matrix(keys, constraints)
     cols = [i for i, k in enumerate(keys) if k in suppressed]
     sub = a[:, cols]
-    rank = np.linalg.matrix_rank(sub)
-    found = []
-    for j, col in enumerate(cols):
-        unit = np.zeros(len(cols))
-        unit[j] = 1
-        if np.linalg.matrix_rank(np.vstack([sub, unit])) == rank:
-            found.append(keys[col])
-    return found
+    _, singular, vt = np.linalg.svd(sub, full_matrices=True)
+    tolerance = (singular.max() if singular.size else 0.0) * max(sub.shape) * np.finfo(float).eps
+    null_space = vt[int((singular > tolerance).sum()) :]
+    pinned = np.all(np.abs(null_space) < 1e-9, axis=0)
+    return [keys[col] for j, col in enumerate(cols) if pinned[j]]
 
 
 def cells_to_suppress(
@@ -76,8 +77,13 @@ def cells_to_suppress(
     constraints: Sequence[Constraint],
     threshold: int,
     always: set[Hashable] | None = None,
+    published: set[Hashable] | None = None,
 ) -> set[Hashable]:
-    """Primary cells below `threshold` (plus `always`), then complements until none can be worked out."""
+    """Primary cells below `threshold` (plus `always`), then complements until none can be worked out.
+
+    `published` cells (totals another table already shows) are never taken as complements, and a
+    cell they fix by themselves (a breakdown with one group equals its total) cannot be protected
+    here: it is left as it is, suppressed if primary, and never taken as a complement either."""
     keys = list(values)
     for c in constraints:
         missing = [k for k in (c.total, *c.members) if k not in values]
@@ -86,8 +92,10 @@ def cells_to_suppress(
     suppressed = {k for k, v in values.items() if is_primary(v, threshold)} | set(always or ())
     order = {k: i for i, k in enumerate(keys)}
     members = {m for c in constraints for m in c.members}
+    fixed = set(published or ())
+    fixed |= set(recoverable(set(keys) - fixed, keys, constraints)) if fixed else set()
     while True:
-        exposed = recoverable(suppressed, keys, constraints)
+        exposed = [k for k in recoverable(suppressed, keys, constraints) if k not in fixed]
         if not exposed:
             return suppressed
         target = exposed[0]
@@ -99,7 +107,7 @@ def cells_to_suppress(
             for c in constraints
             if suppressed & {c.total, *c.members}
             for k in (*c.members, c.total)
-            if k not in suppressed
+            if k not in suppressed and k not in fixed
         ]
 
         best = min(

@@ -386,29 +386,136 @@ def _nesting_constraints(keys: set, prefix: tuple) -> list[Constraint]:
     return constraints
 
 
-def breakdown_suppression(counts: pd.DataFrame, total: int, threshold: int, prefix: tuple = ()) -> set:
-    """Cells (characteristic, group) to suppress in one breakdown of `total` cases."""
-    values: dict = {(*prefix, "total"): total}
-    for r in counts.itertuples():
-        values[(*prefix, r.characteristic, r.group_value)] = int(r.count)
-    constraints = [
-        Constraint(
-            (*prefix, "total"),
-            tuple((*prefix, c, g) for c, g in zip(group["characteristic"], group["group_value"], strict=True)),
-        )
-        for _, group in counts.groupby("characteristic", sort=False)
-    ]
-    constraints += _nesting_constraints(set(values), prefix)
-    hidden = cells_to_suppress(values, constraints, threshold)
-    return {k[len(prefix) :] for k in hidden}
+# Characteristics whose cells are tied together by totals or nesting, suppressed as one system.
+FAMILIES = (("gender",), ("ethnic_group", "ethnicity"), ("looked_after",), ("age_band",), ("case_type", "disposal"))
 
 
-def case_characteristics_table(frames: MartFrames, total_cases: int, threshold: int) -> Table:
-    cc = _ordered(frames.case_characteristics, CHARACTERISTICS).rename(columns={"cases": "count"})
-    hidden = breakdown_suppression(cc, total_cases, threshold)
+@dataclass
+class Breakdowns:
+    """The counts of the case characteristics table and of the key questions by group table, with the
+    cells of both to suppress, worked out together: ("cases", characteristic, group) and
+    ("question", question_id, characteristic, group)."""
+
+    cases: pd.DataFrame  # characteristic, group_value, count, in table order
+    questions: pd.DataFrame  # question_id, characteristic, group_value, count, yes_cases, in table order
+    hidden: set
+
+    def case_hidden(self, characteristic: str, group: str) -> bool:
+        return ("cases", characteristic, group) in self.hidden
+
+    def question_hidden(self, question_id: str, characteristic: str, group: str) -> bool:
+        return ("question", question_id, characteristic, group) in self.hidden
+
+    def has_question_cell(self, question_id: str, characteristic: str, group: str) -> bool:
+        return (question_id, characteristic, group) in self._question_cells
+
+    def __post_init__(self) -> None:
+        q = self.questions
+        self._question_cells = set(zip(q["question_id"], q["characteristic"], q["group_value"], strict=True))
+
+
+def _question_cells(
+    frames: MartFrames, results: pd.DataFrame, framework: Framework, cases: pd.DataFrame
+) -> pd.DataFrame:
+    """Every group of every breakdown characteristic for each answered key question, zero counts included
+    (a group left out would say its count is 0), except case types the question does not apply to."""
+    cr = frames.characteristic_results
+    found = {
+        (r.question_id, r.characteristic, r.group_value): (int(r.relevant_cases), int(r.yes_cases))
+        for r in cr[cr["question_id"].isin(results["question_id"])].itertuples()
+    }
+    known = {c: list(g["group_value"]) for c, g in cases.groupby("characteristic", sort=False)}
     rows = []
-    for r in cc.itertuples():
-        h = (r.characteristic, r.group_value) in hidden
+    for r in results[results["relevant_cases"] > 0].itertuples():
+        scope = set(framework.domain_of(r.standard_id).case_types)
+        for c in BREAKDOWN_CHARACTERISTICS:
+            present = [g for q, cc, g in found if q == r.question_id and cc == c]
+            if not present:
+                continue
+            for g in dict.fromkeys([*known.get(c, []), *present]):
+                count, yes = found.get((r.question_id, c, g), (0, 0))
+                if c == "case_type" and g not in scope and count == 0:
+                    continue  # zero by the framework's design: no figure to protect
+                rows.append((r.question_id, c, g, count, yes))
+    frame = pd.DataFrame(rows, columns=["question_id", "characteristic", "group_value", "count", "yes_cases"])
+    order = {q: i for i, q in enumerate(results["question_id"])}
+    frame = _ordered(frame, BREAKDOWN_CHARACTERISTICS)
+    return frame.sort_values("question_id", key=lambda q: q.map(order), kind="stable").reset_index(drop=True)
+
+
+def _partition_constraints(cases: dict, questions: dict, question_ids: list[str], characteristic: str) -> list:
+    """Ties between the two tables that the counts themselves show: a key question whose groups equal the
+    case characteristics table's (every case relevant), or two whose groups add up to it (court and
+    out-of-court questions). A reader can spot these from the published cells and subtract."""
+    groups = [g for c, g in cases if c == characteristic]
+    if not groups:
+        return []
+
+    def vector(qid: str) -> tuple:
+        return tuple(questions.get((qid, characteristic, g), 0) for g in groups)
+
+    target = tuple(cases[(characteristic, g)] for g in groups)
+    vectors = {qid: vector(qid) for qid in question_ids}
+    covering = [(qid,) for qid, v in vectors.items() if v == target]
+    covering += [
+        (a, b)
+        for i, a in enumerate(question_ids)
+        for b in question_ids[i + 1 :]
+        if all(x + y == t for x, y, t in zip(vectors[a], vectors[b], target, strict=True))
+    ]
+    constraints = []
+    for parts in covering:
+        for g in groups:
+            members = tuple(
+                ("question", qid, characteristic, g) for qid in parts if (qid, characteristic, g) in questions
+            )
+            if members:
+                constraints.append(Constraint(("cases", characteristic, g), members))
+    return constraints
+
+
+def breakdowns(
+    frames: MartFrames, results: pd.DataFrame, framework: Framework, total_cases: int, threshold: int
+) -> Breakdowns:
+    """Suppression for the case characteristics and key questions by group tables, as one system per family
+    of characteristics: each characteristic adds up to all cases (and nested groups to their outer group),
+    each question's groups add up to its relevant cases (published in the key questions table), and the
+    two tables are tied where the counts show it (`_partition_constraints`)."""
+    cases = _ordered(frames.case_characteristics, CHARACTERISTICS).rename(columns={"cases": "count"})
+    questions = _question_cells(frames, results, framework, cases)
+    case_counts = {(r.characteristic, r.group_value): int(r.count) for r in cases.itertuples()}
+    question_counts = {(r.question_id, r.characteristic, r.group_value): int(r.count) for r in questions.itertuples()}
+    totals = {r.question_id: int(r.relevant_cases) for r in results[results["relevant_cases"] > 0].itertuples()}
+    question_ids = list(totals)
+    hidden: set = set()
+    for family in FAMILIES:
+        values: dict = {("total",): total_cases}
+        values |= {("cases", c, g): n for (c, g), n in case_counts.items() if c in family}
+        values |= {("total", q): n for q, n in totals.items()}
+        values |= {("question", q, c, g): n for (q, c, g), n in question_counts.items() if c in family}
+        constraints = [
+            Constraint(("total",), tuple(k for k in values if k[0] == "cases" and k[1] == c))
+            for c in family
+            if (c, None) not in case_counts and any(k[0] == "cases" and k[1] == c for k in values)
+        ]
+        constraints += _nesting_constraints(set(values), ("cases",))
+        for q in question_ids:
+            for c in family:
+                members = tuple(k for k in values if k[0] == "question" and k[1] == q and k[2] == c)
+                if members:
+                    constraints.append(Constraint(("total", q), members))
+        for c in family:
+            constraints += _partition_constraints(case_counts, question_counts, question_ids, c)
+        small = {k for k in values if k[0] == "question" and totals[k[1]] < threshold}
+        published = {k for k in values if k[0] == "total" and values[k] >= threshold}
+        hidden |= cells_to_suppress(values, constraints, threshold, always=small, published=published)
+    return Breakdowns(cases, questions, {k for k in hidden if k[0] != "total"})
+
+
+def case_characteristics_table(breakdown: Breakdowns, total_cases: int, threshold: int) -> Table:
+    rows = []
+    for r in breakdown.cases.itertuples():
+        h = breakdown.case_hidden(r.characteristic, r.group_value)
         rows.append(
             {
                 "Characteristic": CHARACTERISTICS[r.characteristic],
@@ -432,32 +539,22 @@ def case_characteristics_table(frames: MartFrames, total_cases: int, threshold: 
     )
 
 
-def characteristic_table(frames: MartFrames, results: pd.DataFrame, threshold: int) -> Table:
-    """Key questions by characteristic group, suppressed question by question."""
-    cr = frames.characteristic_results
-    cr = _ordered(cr[cr["question_id"].isin(results["question_id"])], BREAKDOWN_CHARACTERISTICS)
-    totals = results.set_index("question_id")["relevant_cases"]
+def characteristic_table(breakdown: Breakdowns, results: pd.DataFrame) -> Table:
+    """Key questions by characteristic group, suppressed together with the case characteristics table."""
     text = results.set_index("question_id")["text"]
     rows = []
-    for qid in results["question_id"]:
-        group = cr[cr["question_id"] == qid].rename(columns={"relevant_cases": "count"})
-        if group.empty:
-            continue
-        hidden = breakdown_suppression(group, int(totals[qid]), threshold)
-        if totals[qid] < threshold:
-            hidden |= {(c, g) for c, g in zip(group["characteristic"], group["group_value"], strict=True)}
-        for r in group.itertuples():
-            h = (r.characteristic, r.group_value) in hidden
-            rows.append(
-                {
-                    "Question": qid,
-                    "Key question": text[qid],
-                    "Characteristic": CHARACTERISTICS[r.characteristic],
-                    "Group": _label(r.characteristic, r.group_value),
-                    "Relevant cases": SUPPRESSED if h else int(r.count),
-                    "% yes": SUPPRESSED if h else (_round(_pct(r.yes_cases, r.count)) if r.count else NOT_AVAILABLE),
-                }
-            )
+    for r in breakdown.questions.itertuples():
+        h = breakdown.question_hidden(r.question_id, r.characteristic, r.group_value)
+        rows.append(
+            {
+                "Question": r.question_id,
+                "Key question": text[r.question_id],
+                "Characteristic": CHARACTERISTICS[r.characteristic],
+                "Group": _label(r.characteristic, r.group_value),
+                "Relevant cases": SUPPRESSED if h else int(r.count),
+                "% yes": SUPPRESSED if h else (_round(_pct(r.yes_cases, r.count)) if r.count else NOT_AVAILABLE),
+            }
+        )
     columns = ["Question", "Key question", "Characteristic", "Group", "Relevant cases", "% yes"]
     return Table(
         "key_questions_by_group",
@@ -501,11 +598,39 @@ def _small_groups(row, threshold: int) -> bool:
     return _value(row, "n_cases", 0) < threshold
 
 
+def _hidden_by_breakdown(row, breakdown: Breakdowns | None) -> bool:
+    """A question compared on a group that is [c] in the breakdown tables (its own cell in the key
+    questions by group table, else the group's row of the case characteristics table): a share of a
+    few cases pins down how many, so its percentages would give the hidden count back. Standard and
+    area rows compare mean case scores, which do not."""
+    if breakdown is None or row["scope"] != "question":
+        return False
+    c, item = row["characteristic"], str(row["item_id"])
+    groups = [g for g in (_value(row, "higher_group"), _value(row, "lower_group")) if g is not None]
+    return any(
+        breakdown.question_hidden(item, c, g)
+        if breakdown.has_question_cell(item, c, g)
+        else breakdown.case_hidden(c, g)
+        for g in groups
+    )
+
+
+def _figures_hidden(row, threshold: int, breakdown: Breakdowns | None) -> str | None:
+    """Why a comparison's figures are not shown, or None when they are."""
+    if _small_groups(row, threshold):
+        return f"fewer than {threshold} cases in a group"
+    if _hidden_by_breakdown(row, breakdown):
+        return "a group's count is suppressed in the tables"
+    return None
+
+
 def _p_words(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def finding_sentence(row, framework: Framework, min_gap_pp: float, threshold: int) -> str:
+def finding_sentence(
+    row, framework: Framework, min_gap_pp: float, threshold: int, breakdown: Breakdowns | None = None
+) -> str:
     c = row["characteristic"]
     higher = _noun(c, row["higher_group"])
     lower = _noun(c, row["lower_group"])
@@ -527,10 +652,9 @@ def finding_sentence(row, framework: Framework, min_gap_pp: float, threshold: in
         if stratified is not None
         else f"adjusted p {_p_words(row['p_adjusted'])}"
     )
-    if _small_groups(row, threshold):
-        return (
-            f"{subject} (figures not shown: fewer than {threshold} cases in a group); {method} ({', '.join(p_parts)})."
-        )
+    hidden = _figures_hidden(row, threshold, breakdown)
+    if hidden:
+        return f"{subject} (figures not shown: {hidden}); {method} ({', '.join(p_parts)})."
     gap = float(row["gap_pp"])
     points = "1 point" if round(gap) == 1 else f"{gap:.0f} points"
     high, low = _value(row, "higher_pct"), _value(row, "lower_pct")
@@ -572,14 +696,18 @@ def _sorted_significance(significance: pd.DataFrame) -> pd.DataFrame:
 
 
 def differences(
-    significance: pd.DataFrame, framework: Framework, min_gap_pp: float, threshold: int
+    significance: pd.DataFrame,
+    framework: Framework,
+    min_gap_pp: float,
+    threshold: int,
+    breakdown: Breakdowns | None = None,
 ) -> tuple[list[str], list[str]]:
     """Sentences for every significant finding, and one for each characteristic tested without any."""
     if significance.empty:
         return [], []
     ordered = _sorted_significance(significance)
     sig = ordered[ordered["significant"].fillna(False).astype(bool)]
-    findings = [finding_sentence(r, framework, min_gap_pp, threshold) for _, r in sig.iterrows()]
+    findings = [finding_sentence(r, framework, min_gap_pp, threshold, breakdown) for _, r in sig.iterrows()]
     char_order = {c: i for i, c in enumerate(BY_WORDS)}
     tested = sorted(set(significance["characteristic"]), key=lambda c: char_order.get(c, 99))
     found = set(sig["characteristic"])
@@ -591,25 +719,21 @@ def differences(
     return findings, none
 
 
-def mask_small_counts(note: str, threshold: int) -> str:
-    """Counts of cases below the threshold in a gaps note become [c]: the 'left out: 3 unknown, 1 other'
-    list and group sizes such as 'female (2)'."""
-
-    def small(match: re.Match) -> str:
-        n = match.group("n")
-        return match.group(0).replace(n, SUPPRESSED, 1) if int(n) < threshold else match.group(0)
-
-    def left_out(match: re.Match) -> str:
-        return re.sub(r"(?<![\d.])(?P<n>\d+)(?= )", small, match.group(0))
-
-    note = re.sub(r"left out: [^;]*", left_out, note)
-    return re.sub(r"\((?P<n>\d+)\)", small, note)
+def published_note(note: str) -> str:
+    """A gaps note as the briefing prints it: without the counts of cases it carries (the 'left out:
+    3 unknown, 1 other' list, group sizes such as 'female (2)', the smallest expected count). Beside
+    the tables' totals such counts would let a [c] cell be worked out; marts.significance keeps them."""
+    note = re.sub(r"left out: [^;]*", lambda m: re.sub(r"(?<![\d.])\d+ ", "", m.group(0)), note)
+    note = re.sub(r" \(\d+\)", "", note)
+    return re.sub(r"smallest expected count [\d.]+ ", "smallest expected count ", note)
 
 
-def significance_table(significance: pd.DataFrame, framework: Framework, threshold: int) -> Table:
+def significance_table(
+    significance: pd.DataFrame, framework: Framework, threshold: int, breakdown: Breakdowns | None = None
+) -> Table:
     rows = []
     for _, r in _sorted_significance(significance).iterrows():
-        hide = _small_groups(r, threshold)
+        hide = _figures_hidden(r, threshold, breakdown) is not None
 
         def number(column, digits, row=r, hide=hide):
             value = _value(row, column)
@@ -644,7 +768,7 @@ def significance_table(significance: pd.DataFrame, framework: Framework, thresho
                 "Stratified test": str(_value(r, "stratified_test", "none")),
                 "Stratified adjusted p": p("p_stratified_adjusted"),
                 "Significant": "Yes" if bool(_value(r, "significant", False)) else "No",
-                "Note": mask_small_counts(note, threshold) if note.strip() else NOT_APPLICABLE,
+                "Note": published_note(note) if note.strip() else NOT_APPLICABLE,
             }
         )
     columns = [
@@ -683,13 +807,15 @@ SIGNED_PAIRS = {
 }
 
 
-def gap_chart_data(significance: pd.DataFrame, framework: Framework, threshold: int) -> pd.DataFrame:
+def gap_chart_data(
+    significance: pd.DataFrame, framework: Framework, threshold: int, breakdown: Breakdowns | None = None
+) -> pd.DataFrame:
     """Signed gaps (first group of SIGNED_PAIRS minus the second) at the broadest scope tested."""
     columns = ["item", "characteristic", "signed_gap", "significant"]
     if significance.empty:
         return pd.DataFrame(columns=columns)
     sig = significance[significance["characteristic"].isin(SIGNED_PAIRS) & significance["gap_pp"].notna()]
-    sig = sig[[not _small_groups(r, threshold) for _, r in sig.iterrows()]]
+    sig = sig[[_figures_hidden(r, threshold, breakdown) is None for _, r in sig.iterrows()]]
     for scope in ("area", "standard", "question"):
         chosen = sig[sig["scope"] == scope]
         if len(chosen):
@@ -926,13 +1052,14 @@ def build_briefing(
     head = headline(frames, framework, total_cases)
     results = key_question_results(frames, framework, threshold)
     strengths, improvements = highlights(results)
-    findings, none = differences(frames.significance, framework, min_gap_pp, threshold)
+    breakdown = breakdowns(frames, results, framework, total_cases, threshold)
+    findings, none = differences(frames.significance, framework, min_gap_pp, threshold, breakdown)
     tables = [
         headline_table(head, threshold),
         key_question_table(results, framework),
-        case_characteristics_table(frames, total_cases, threshold),
-        characteristic_table(frames, results, threshold),
-        significance_table(frames.significance, framework, threshold),
+        case_characteristics_table(breakdown, total_cases, threshold),
+        characteristic_table(breakdown, results),
+        significance_table(frames.significance, framework, threshold, breakdown),
     ]
     measures = benchmark_measures(frames, framework, threshold)
     tables.append(benchmark_table(measures))
@@ -952,7 +1079,7 @@ def build_briefing(
         findings=findings,
         no_difference=none,
         tables=tables,
-        gaps=gap_chart_data(frames.significance, framework, threshold),
+        gaps=gap_chart_data(frames.significance, framework, threshold, breakdown),
         spread=spread,
         threshold=threshold,
     )
