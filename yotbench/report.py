@@ -73,6 +73,8 @@ class RunRecord:
             if self.count("rejected")
             else f"{config.quarantine_dir} (nothing rejected in this run)"
         )
+        if "briefings" in outputs:  # the summary ends with the briefings written (issue 6)
+            outputs["briefings"] = outputs.pop("briefings")
         return {
             "run_id": self.run_id,
             "started_at": self.started_at,
@@ -131,6 +133,8 @@ def format_summary(summary: dict) -> str:
             lines.append(f"    ... and {sub['errors'] - SHOWN_ERRORS} more")
     if summary["stages"]:
         lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary["stages"].items()))
+    for note in summary["notes"]:
+        lines.append(f"  note: {note}")
     lines.append("  outputs:")
     for name, path in summary["outputs"].items():
         if name in HIDDEN_OUTPUTS:
@@ -140,8 +144,6 @@ def format_summary(summary: dict) -> str:
                 lines.append(f"    {name}: {item}")
         else:
             lines.append(f"    {name}: {path}")
-    for note in summary["notes"]:
-        lines.append(f"  note: {note}")
     if summary["error"]:
         lines.append(f"  FAILED: {summary['error']}")
     return "\n".join(lines)
