@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
 
 import pandas as pd
 import pytest
@@ -28,12 +30,20 @@ def test_sample_is_deterministic(tmp_path):
     def digest(root):
         return {
             p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.csv"))
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
         }
 
     write_sample(tmp_path / "a")
     write_sample(tmp_path / "b")
+    # workbooks too: one made a second later must not look like new content to the ledger
+    assert any(name.endswith(".xlsx") for name in digest(tmp_path / "a"))
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    # ... because a workbook's creation time is its received day in the programme, not the clock
+    workbook = next((tmp_path / "a").rglob("*.xlsx"))
+    with zipfile.ZipFile(workbook) as z:
+        created = re.search(r"<dcterms:created[^>]*>([^<]+)<", z.read("docProps/core.xml").decode())[1]
+    assert 2018 <= int(created[:4]) <= 2022 and created.endswith("T00:00:00Z")
 
 
 def test_sample_has_fifty_inspections_in_both_formats_and_nations(sample_raw, programme):
