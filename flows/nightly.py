@@ -83,25 +83,33 @@ def publish_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
 def land(plan: pipeline.Plan, config: RunConfig, run_id: str, rules: str, record: RunRecord) -> None:
     """Land the plan's batches through the task runner config names (ops.task_runner), entered here
     rather than set on the flow, so that a served run, which loads the flow from its entrypoint, lands
-    as `yotbench run` does; nothing is started on a night with nothing to land."""
+    as `yotbench run` does; nothing is started on a night with nothing to land.
+
+    Landing goes in rounds: where a drop holds several versions of an inspection, an older one is
+    landed only after the newer ones were rejected, and recorded as superseded once one has landed."""
     runner = task_runner(config)
     record.landing = {"task_runner": type(runner).__name__, "workers": config.landing_workers}
-    progress = Progress("landing", len(plan.todo) + len(plan.superseded_in_drop))
+    progress = Progress("landing", len(plan.todo) + len(plan.held))
     with runner:
-        batches = [
-            runner.submit(land_batch, {"subs": batch, "config": config, "run_id": run_id, "rules": rules})
-            for batch in pipeline.batches(plan.todo, config.landing_workers)
-        ]
-        superseded = [
-            runner.submit(record_superseded, {"sub": old, "live": live, "config": config, "run_id": run_id})
-            for old, live in plan.superseded_in_drop
-        ]
-        for outcome in (o for future in batches for o in future.result()):
-            record.add(outcome)
-            progress.step()
-        for future in superseded:
-            record.add(future.result())
-            progress.step()
+        todo = plan.todo
+        while todo:
+            batches = [
+                runner.submit(land_batch, {"subs": batch, "config": config, "run_id": run_id, "rules": rules})
+                for batch in pipeline.batches(todo, config.landing_workers)
+            ]
+            settled = []
+            for outcome in (o for future in batches for o in future.result()):
+                settled.append(outcome)
+                record.add(outcome)
+                progress.step()
+            todo, superseded = plan.follow_up(todo, settled)
+            recorded = [
+                runner.submit(record_superseded, {"sub": old, "live": live, "config": config, "run_id": run_id})
+                for old, live in superseded
+            ]
+            for future in recorded:
+                record.add(future.result())
+                progress.step()
     progress.done()
 
 
@@ -128,7 +136,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.stage("plan", started)
 
             started = time.perf_counter()
-            if plan.todo or plan.superseded_in_drop:
+            if plan.todo:
                 land(plan, config, run_id, rules, record)
             record.stage("land", started)
             if plan.todo:

@@ -46,14 +46,34 @@ def rules_hash() -> str:
 class Plan:
     """What a run will do with each entry of the raw folder."""
 
-    todo: list[Submission] = field(default_factory=list)
+    todo: list[Submission] = field(default_factory=list)  # the first round of landing
     unchanged: list[Submission] = field(default_factory=list)
     awaiting: list[Submission] = field(default_factory=list)  # rejected before, not changed since
-    superseded_in_drop: list[tuple[Submission, Submission]] = field(default_factory=list)
+    versions: dict[str, list[Submission]] = field(default_factory=dict)  # inspection_id -> new versions, newest first
+
+    @property
+    def held(self) -> list[Submission]:
+        """The older versions in a drop, held back until a newer version of their inspection lands or is rejected."""
+        return [sub for group in self.versions.values() for sub in group[1:]]
 
     @property
     def seen(self) -> int:
-        return len(self.todo) + len(self.unchanged) + len(self.awaiting) + len(self.superseded_in_drop)
+        return len(self.todo) + len(self.unchanged) + len(self.awaiting) + len(self.held)
+
+    def follow_up(
+        self, tried: list[Submission], outcomes: list[Outcome]
+    ) -> tuple[list[Submission], list[tuple[Submission, Submission]]]:
+        """After a round of landing `tried`: the next round, the next-newest version of each inspection whose
+        tried version was rejected; and (older, live) for each version that a landed one supersedes."""
+        older = {sub.name: group[i + 1 :] for group in self.versions.values() for i, sub in enumerate(group)}
+        status = {outcome.name: outcome.status for outcome in outcomes}
+        todo, superseded = [], []
+        for sub in tried:
+            if status[sub.name] == "landed":
+                superseded += [(old, sub) for old in older.get(sub.name, [])]
+            elif older.get(sub.name):
+                todo.append(older[sub.name][0])
+        return todo, superseded
 
 
 def peek_inspection_id(sub: Submission) -> str | None:
@@ -72,9 +92,12 @@ def raw_hashes_path(config: RunConfig) -> Path:
 def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
     """Sort the raw folder into new or changed work, unchanged, and awaiting correction.
 
-    Where two new submissions in one drop declare the same inspection_id, the one
-    received last is the live version and the others are recorded as superseded
-    without landing, so a rebuild from the same raw folder gives the same store.
+    Where several new submissions in one drop declare the same inspection_id, the live
+    version is the newest (received last, then by name) that passes the gate: only the
+    newest is in the first round, and each older one waits for the outcome of the next
+    newer (Plan.follow_up), so a rebuild from the same raw folder gives the same store.
+    A superseded submission is settled only while its inspection has a landed version
+    (runs before this rule could supersede it by a version that was then rejected).
     """
     plan = Plan()
     hashes = HashCache(raw_hashes_path(config))
@@ -82,7 +105,9 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
         previous = ledger.latest(sub.name, sub.content_hash)
         if previous is None:
             plan.todo.append(sub)
-        elif previous.status in ("landed", "superseded"):
+        elif previous.status == "landed" or (
+            previous.status == "superseded" and ledger.current_for(previous.inspection_id) is not None
+        ):
             plan.unchanged.append(sub)
         elif previous.status == "rejected" and previous.rules_hash == rules:
             plan.awaiting.append(sub)
@@ -94,13 +119,11 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
         inspection_id = peek_inspection_id(sub)
         if inspection_id:
             by_id.setdefault(inspection_id, []).append(sub)
-    for group in by_id.values():
+    for inspection_id, group in by_id.items():
         if len(group) > 1:
-            live = max(group, key=lambda s: (s.received, s.name))
-            for sub in group:
-                if sub is not live:
-                    plan.todo.remove(sub)
-                    plan.superseded_in_drop.append((sub, live))
+            plan.versions[inspection_id] = sorted(group, key=lambda s: (s.received, s.name), reverse=True)
+            for sub in plan.versions[inspection_id][1:]:
+                plan.todo.remove(sub)
     return plan
 
 
@@ -179,7 +202,7 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             *[f"  - {p}" for p in problems[:10]],
             "",
             "To fix: correct the submission at its source and drop the corrected version into",
-            "data/raw/ (under the same name to replace this one). The next run checks it again.",
+            f"{config.raw_dir}/ (under the same name to replace this one). The next run checks it again.",
             f"The files here are an unchanged copy of what was received (content hash {sub.content_hash[:12]}).",
             "In errors.csv a value that a spreadsheet would run as a formula (starting =, +, -, @) is shown",
             "with a leading ' so that opening the file is safe.",
@@ -300,7 +323,7 @@ def _settle(
 
 
 def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConfig, run_id: str) -> Outcome:
-    """An older version dropped beside a newer one: kept on record, not landed."""
+    """An older version dropped beside a newer one that landed: kept on record, not landed."""
     inspection_id = peek_inspection_id(sub)
     with Ledger(config.ledger_path) as ledger:
         ledger.record(
@@ -317,7 +340,7 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
 
 
 def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, list[Outcome]]:
-    """Plan, then land everything new batch by batch, without Prefect.
+    """Plan, then land everything new batch by batch, round by round (Plan.follow_up), without Prefect.
 
     The nightly flow does the same through Prefect tasks (a batch per task, in parallel);
     this is the library path for tests, benchmarks and scripts.
@@ -326,8 +349,12 @@ def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, li
     rules = rules_hash()
     with Ledger(config.ledger_path) as ledger:
         plan = make_plan(config, ledger, rules)
-    outcomes = [o for batch in batches(plan.todo) for o in land_batch(batch, config, run_id, rules)]
-    outcomes += [record_superseded_in_drop(old, live, config, run_id) for old, live in plan.superseded_in_drop]
+    outcomes: list[Outcome] = []
+    todo = plan.todo
+    while todo:
+        settled = [o for batch in batches(todo) for o in land_batch(batch, config, run_id, rules)]
+        todo, superseded = plan.follow_up(todo, settled)
+        outcomes += settled + [record_superseded_in_drop(old, live, config, run_id) for old, live in superseded]
     return plan, outcomes
 
 
