@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from yotbench import briefing, marts, pipeline, validation
 from yotbench.config import RunConfig
+from yotbench.faults import checkpoint
 from yotbench.ingest import Submission
 from yotbench.ledger import Ledger
 from yotbench.lock import RunLock
@@ -126,6 +127,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             record.notes.append(
                 f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared"
             )
+            ledger.mark_killed(lock.stale.get("run_id"), found_by=run_id)
         pipeline.clear_leftovers(config, last_run_finished=lock.after_clean_release)
         ledger.start_run(run_id)
         try:
@@ -142,7 +144,8 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             if plan.todo:
                 record.outputs["validation"] = write_data_docs(config, run_id)
 
-            reason = pipeline.publish_reason(config, record, ledger)
+            killed = lock.stale.get("run_id") if lock.stale else None
+            reason = pipeline.publish_reason(config, record, ledger, killed_run=killed)
             if reason is None:
                 record.notes.append(
                     "nothing new or changed: marts and briefings left as published (use --rebuild to rebuild)"
@@ -150,6 +153,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 record.outputs.update(pipeline.published_outputs(ledger))
             else:
                 logger.info("publishing: %s", reason)
+                record.notes.append(f"rebuilt and published: {reason}")
                 started = time.perf_counter()
                 tmp = build_marts(config, run_id)
                 record.stage("marts", started)
@@ -167,6 +171,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 except BaseException:
                     marts.discard_build(tmp)
                     raise
+                checkpoint("publishing", config.data_dir)  # marts in place, briefings not: the crash tests stop here
                 if staged:
                     record.outputs["briefings"] = [str(p) for p in publish_briefings(staged, config)]
                 record.published = True

@@ -123,6 +123,17 @@ class Ledger:
                 (now(), status, json.dumps(summary, default=str), run_id),
             )
 
+    def mark_killed(self, run_id: str, found_by: str) -> bool:
+        """Record a run that ended without releasing its lock (killed) as failed; False if it is not running."""
+        error = f"killed: ended without finishing or releasing its lock (found by run {found_by})"
+        summary = {"run_id": run_id, "status": "failed", "error": error}
+        with self.transaction() as db:
+            changed = db.execute(
+                "update runs set ended_at = ?, status = 'failed', summary = ? where run_id = ? and status = 'running'",
+                (now(), json.dumps(summary), run_id),
+            ).rowcount
+        return bool(changed)
+
     def runs(self, limit: int = 10) -> list[dict]:
         rows = self.db.execute("select * from runs order by started_at desc, run_id desc limit ?", (limit,))
         return [{**dict(r), "summary": json.loads(r["summary"]) if r["summary"] else None} for r in rows]

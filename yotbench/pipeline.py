@@ -397,8 +397,11 @@ def build_fingerprint(config: RunConfig) -> str:
     return digest.hexdigest()[:16]
 
 
-def publish_reason(config: RunConfig, record, ledger: Ledger) -> str | None:
-    """Why this run must rebuild and publish, or None when the published outputs are current."""
+def publish_reason(config: RunConfig, record, ledger: Ledger, killed_run: str | None = None) -> str | None:
+    """Why this run must rebuild and publish, or None when the published outputs are current.
+
+    `killed_run`: the run a stale lock names. Killed after swapping its marts in but before its
+    briefings, it leaves its marts beside the last publication's briefings: published again whole."""
     record.outputs["fingerprint"] = fingerprint = build_fingerprint(config)
     if config.rebuild:
         return "rebuild requested"
@@ -407,9 +410,25 @@ def publish_reason(config: RunConfig, record, ledger: Ledger) -> str | None:
     last = ledger.last_published_run()
     if last is None:
         return "nothing published yet"
-    if last["summary"].get("outputs", {}).get("fingerprint") != fingerprint:
+    outputs = last["summary"].get("outputs", {})
+    if outputs.get("fingerprint") != fingerprint:
         return "the store, the rules or the SQL changed since the last publication"
+    if killed_run is not None and published_marts_run(config) == killed_run:
+        return f"run {killed_run} was killed while publishing (its marts are in place, not its briefings)"
+    if any(not (config.briefings_dir / Path(folder).name).is_dir() for folder in outputs.get("briefings", [])):
+        return "a published briefing is missing"
     return None
+
+
+def published_marts_run(config: RunConfig) -> str | None:
+    """The run that built the published marts file (marts.build_info), or None if it cannot be read."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(config.marts_db), read_only=True) as con:
+            return con.execute("select run_id from marts.build_info").fetchone()[0]
+    except (duckdb.Error, TypeError):
+        return None
 
 
 def published_outputs(ledger: Ledger) -> dict:

@@ -48,6 +48,9 @@ def test_remove_stale_temporaries_removes_leftovers_at_any_depth_and_nothing_els
         _write(tmp_path / "answers" / "yos-2018" / "yos-1" / "x.tmp"),  # not hidden: not ours
         _write(tmp_path / ".tmp" / "store.duckdb"),  # the scratch folder itself is kept
         _write(tmp_path / "briefings" / ".old"),
+        # what the two .old leftovers below were swapped out for: the swaps finished
+        _write(tmp_path / "cases" / "yos-2018" / "yos-1" / "c.parquet"),
+        _write(tmp_path / "deep" / "er" / "still" / "ledger.json"),
     ]
     gone = [
         _write(tmp_path / "answers" / "yos-2018" / "yos-1" / ".abc.parquet.1a2b3c4d.tmp"),
@@ -78,3 +81,32 @@ def test_after_a_finished_run_only_the_folders_written_without_the_lock_are_walk
     assert all(p.exists() for p in run_only) and not any(p.exists() for p in always)
     assert clear_leftovers(config) == 3  # the last run's end unknown, or it was killed: everything
     assert not any(p.exists() for p in run_only)
+
+
+def test_an_interrupted_swap_is_undone_not_deleted(tmp_path):
+    # swap_in renames the published folder aside, then the new one in. Killed between the two,
+    # only `.NAME.xxxx.old` is left: it is the published version, and it is moved back.
+    briefings = tmp_path / "briefings"
+    _write(briefings / ".yos-2018_2019-04-01_2020-03-31.1a2b3c4d.old" / "briefing.html", "published")
+    _write(briefings / ".yos-2018_2019-04-01_2020-03-31.5e6f7a8b.tmp" / "briefing.html", "half written")
+    _write(briefings / ".cci-2009_2011-04-01_2012-03-31.00000000.old" / "briefing.html", "older")
+    _write(briefings / "cci-2009_2011-04-01_2012-03-31" / "briefing.html", "current")
+    assert remove_stale_temporaries(tmp_path) == 3
+    assert sorted(p.name for p in briefings.iterdir()) == [
+        "cci-2009_2011-04-01_2012-03-31",
+        "yos-2018_2019-04-01_2020-03-31",
+    ]
+    assert (briefings / "yos-2018_2019-04-01_2020-03-31" / "briefing.html").read_text() == "published"
+    assert (briefings / "cci-2009_2011-04-01_2012-03-31" / "briefing.html").read_text() == "current"
+
+
+def test_of_two_swapped_out_versions_the_newest_is_moved_back(tmp_path):
+    import os
+
+    older = _write(tmp_path / ".b.00000001.old" / "x", "older")
+    newer = _write(tmp_path / ".b.00000002.old" / "x", "newer")
+    os.utime(older.parent, (1_000, 1_000))
+    os.utime(newer.parent, (2_000, 2_000))
+    assert remove_stale_temporaries(tmp_path) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["b"]
+    assert (tmp_path / "b" / "x").read_text() == "newer"

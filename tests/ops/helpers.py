@@ -36,9 +36,9 @@ def start_run(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
     )
 
 
-def kill_at(data_dir: Path, point: str, timeout: float = 240) -> None:
-    """Run until the named pause point, then SIGKILL the whole process group there."""
-    proc = start_run(data_dir, YOTBENCH_PAUSE_AT=point)
+def kill_at(data_dir: Path, point: str, *args: str, timeout: float = 240) -> None:
+    """Run (with `args`) until the named pause point, then SIGKILL the whole process group there."""
+    proc = start_run(data_dir, *args, YOTBENCH_PAUSE_AT=point)
     marker = data_dir / ".tmp" / f"paused-{point}"
     deadline = time.monotonic() + timeout
     while not marker.exists():

@@ -132,3 +132,59 @@ def test_running_the_same_drop_twice_gives_identical_marts(baseline, tmp_path):
     assert first.keys() == second.keys()
     for name in first:
         assert first[name].equals(second[name]), name
+
+
+def test_a_run_killed_between_publishing_its_marts_and_its_briefings_is_published_again_whole(
+    baseline, tmp_path, capsys
+):
+    # A --rebuild changes nothing in the store, so the next run's fingerprint matches the last
+    # publication's: only the stale lock says the marts in place are not what was published.
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    db = data / "marts" / "yotbench.duckdb"
+    published_run = built_by(db)
+    briefings_before = _comparable_briefings(data)
+    kill_at(data, "publishing", "--rebuild")
+
+    killed = built_by(db)
+    assert killed != published_run  # the killed run's marts are in place beside the old briefings
+    _no_half_written_files(data)
+
+    capsys.readouterr()
+    assert main(["run", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"run {killed} was killed while publishing" in out
+    with Ledger(data / "ledger.sqlite") as ledger:
+        runs = {run["run_id"]: run for run in ledger.runs(3)}
+        assert runs[killed]["status"] == "failed"
+        assert "killed: ended without finishing" in runs[killed]["summary"]["error"]
+        last = ledger.last_published_run()
+    assert built_by(db) == last["run_id"] != killed  # marts and briefings of one publication again
+    assert _comparable_briefings(data) == briefings_before
+    assert f"{killed}  failed" in ops_status(data)
+
+
+def test_a_briefing_swapped_out_by_a_killed_run_is_put_back(baseline, tmp_path, capsys):
+    # Killed between swap_in's two renames, a run leaves the published folder as `.NAME.xxxx.old`.
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    before = _briefing_files(data)
+    folder = sorted(p for p in (data / "briefings").iterdir() if not p.name.startswith("."))[0]
+    folder.rename(folder.with_name(f".{folder.name}.1a2b3c4d.old"))
+    assert main(["run", "--data-dir", str(data)]) == 0
+    assert "nothing new or changed" in capsys.readouterr().out
+    assert _briefing_files(data) == before
+
+    # and one that is gone altogether is published again
+    comparable = _comparable_briefings(data)
+    shutil.rmtree(folder)
+    assert main(["run", "--data-dir", str(data)]) == 0
+    assert "a published briefing is missing" in capsys.readouterr().out
+    assert _comparable_briefings(data) == comparable
+
+
+def ops_status(data: Path) -> str:
+    from yotbench.config import RunConfig
+    from yotbench.ops import status_text
+
+    return status_text(RunConfig(data_dir=data))
