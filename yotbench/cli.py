@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -47,15 +48,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         written = write_sample(config.raw_dir, frameworks=args.sample_framework)
         print(f"{config.raw_dir} held no submissions: wrote the embedded sample ({len(written)} submissions)")
     from yotbench.ops import run_nightly_flow
+    from yotbench.pipeline import new_run_id
     from yotbench.report import format_summary
 
+    run_id = new_run_id()
     try:
-        summary = run_nightly_flow(config)
-    except YotbenchError as exc:
+        summary = run_nightly_flow(config, run_id)
+    except Exception as exc:  # the run record says what happened; the user gets it, not a traceback
+        failed = _failed_run(config, run_id)
+        if failed:
+            print(format_summary(failed))
+        if not isinstance(exc, YotbenchError):
+            trace = config.tmp_dir / f"failed-{run_id}.txt"
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            trace.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            exc = f"{type(exc).__name__}: {exc} (traceback in {trace})"
         print(f"yotbench run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(format_summary(summary))
     return summary["exit_code"]
+
+
+def _failed_run(config, run_id: str) -> dict | None:
+    """The summary the ledger holds for a run that failed (None if it never started: e.g. the lock was held)."""
+    from yotbench.ledger import Ledger
+
+    if not config.ledger_path.exists():
+        return None
+    with Ledger(config.ledger_path) as ledger:
+        return next((r["summary"] for r in ledger.runs(20) if r["run_id"] == run_id and r["summary"]), None)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

@@ -113,14 +113,14 @@ def workers_api(config: RunConfig) -> Iterator[None]:
         yield
 
 
-def run_nightly_flow(config: RunConfig) -> dict:
+def run_nightly_flow(config: RunConfig, run_id: str | None = None) -> dict:
     """One run of the nightly flow in this process (what `yotbench run` and the benchmark do): the flow lands
     through the task runner `config` names (flows.nightly.land), here with any local worker processes
     reporting to this run's Prefect API (workers_api); returns the run's summary."""
     from flows.nightly import nightly
 
     with workers_api(config):
-        return nightly(config=config)
+        return nightly(config=config, run_id=run_id)
 
 
 def deployment(config: RunConfig, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_submission
+from yotbench.cli import main
 from yotbench.config import RunConfig
 from yotbench.report import RunRecord, format_summary
 
@@ -26,3 +32,24 @@ def test_a_failed_run_ends_with_why(tmp_path):
     record = RunRecord("r1", RunConfig(data_dir=tmp_path))
     record.error = "ValueError: boom"
     assert format_summary(record.as_dict()).splitlines()[-1] == "  FAILED: ValueError: boom"
+
+
+@pytest.mark.prefect
+def test_a_run_that_fails_prints_its_summary_and_one_line_of_why(prefect_harness, tmp_path, sample_raw, capsys):
+    data = tmp_path / "data"
+    for entry in sorted(sample_raw.iterdir())[:2]:
+        copy_submission(entry, data / "raw")
+    assert main(["run", "--data-dir", str(data)]) == 0
+    broken = next((data / "parquet" / "answers").rglob("*.parquet"))
+    broken.write_bytes(b"not parquet")  # the store damaged behind the ledger's back
+    capsys.readouterr()
+
+    assert main(["run", "--data-dir", str(data), "--rebuild"]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("yotbench run ") and lines[0].endswith(": failed")
+    assert lines[-1].startswith("  FAILED: ") and "Parquet" in lines[-1]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("yotbench run failed: ") and "(traceback in " in last
+    trace = Path(last.rsplit("(traceback in ", 1)[1].rstrip(")"))
+    assert trace.parent == data / ".tmp" and "Traceback (most recent call last)" in trace.read_text()
