@@ -188,11 +188,14 @@ NOTES = {
     "independent. Cases are clustered in inspections, so the intervals are somewhat too narrow.",
     "benchmark": "Lowest, highest, average and median are across inspections, each inspection counting once. "
     "For a key question, only inspections with at least {threshold} relevant cases are included.",
+    "benchmark_per_inspection": "An inspection whose cases are shown as [c] in the inspections table is left out "
+    "of every measure, so that none of its figures can be worked out from the lowest, highest, average or median.",
     "ratings": "Ratings are counts of inspections, which are published for each inspection and not suppressed.",
     "significance": "Tests, adjustment for multiple testing and the rule for a significant difference are in "
     "docs/assumptions.md, section 'Significance tests (gaps)'. [x] marks a test not run; the note says why.",
     "per_inspection": "Per-inspection figures are not suppressed unless the run is configured to suppress them.",
-    "per_inspection_suppressed": "Per-inspection figures built from fewer than {threshold} cases are shown as [c].",
+    "per_inspection_suppressed": "Per-inspection figures built from fewer than {threshold} cases are shown as [c], "
+    "and so are those of another inspection where the [c] count could be worked out from the total number of cases.",
     "period": "An inspection is in the period when its fieldwork ended on or after the first date and on or "
     "before the last date (as the marts' period dimension counts it).",
     "reconstructed": "Question wording for this framework is reconstructed from published reports; see docs/assumptions.md.",
@@ -873,14 +876,18 @@ def _measure_name(kind: str, item_id: str, label: str) -> str:
     }[kind]
 
 
-def benchmark_measures(frames: MartFrames, framework: Framework, threshold: int) -> pd.DataFrame:
+def benchmark_measures(
+    frames: MartFrames, framework: Framework, threshold: int, left_out: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """Long table: measure, unit, inspection_id, value for the framework's headline measures.
 
     A percentage resting on fewer than `threshold` relevant cases (answers, for areas and
     headlines) is left out, so no lowest or highest figure is built from a handful of cases.
+    The inspections in `left_out` (cases [c] in the inspections table) are left out of every
+    measure: their figures would otherwise be read off the dots or worked out from the average.
     """
     bv = frames.benchmark_values
-    bv = bv[bv["item_kind"].isin(BENCHMARK_KINDS) & bv["value"].notna()].copy()
+    bv = bv[bv["item_kind"].isin(BENCHMARK_KINDS) & bv["value"].notna() & ~bv["inspection_id"].isin(left_out)].copy()
     percent = bv["item_kind"].isin(PERCENT_KINDS)
     bv = bv[~percent | (bv["base"].fillna(0) >= max(threshold, 1))]
     top = max((b.score for b in framework.rating.question_bands), default=0) if framework.rating else 0
@@ -909,7 +916,7 @@ def benchmark_measures(frames: MartFrames, framework: Framework, threshold: int)
     )
 
 
-def benchmark_table(measures: pd.DataFrame) -> Table:
+def benchmark_table(measures: pd.DataFrame, per_inspection_suppressed: bool = False) -> Table:
     rows = []
     for (measure, unit), group in measures.groupby(["measure", "unit"], sort=False):
         rows.append({"Measure": measure, "Unit": unit, **_summary(group["value"])})
@@ -919,7 +926,7 @@ def benchmark_table(measures: pd.DataFrame) -> Table:
         "Benchmarks: lowest, highest and average across inspections",
         ["For each headline measure, the spread of the inspections in the period (seed 001's table)."],
         pd.DataFrame(rows, columns=columns),
-        ["benchmark"],
+        ["benchmark", "benchmark_per_inspection"] if per_inspection_suppressed else ["benchmark"],
     )
 
 
@@ -955,9 +962,32 @@ def rating_distribution_table(frames: MartFrames, framework: Framework) -> Table
     )
 
 
-def per_inspection_table(frames: MartFrames, framework: Framework, threshold: int, suppress: bool) -> Table:
-    """One row per inspection: provider, fieldwork, cases, and its headline figures."""
+def hidden_inspections(inspections: pd.DataFrame, threshold: int, total_published: bool) -> frozenset[str]:
+    """Inspections whose cases are [c] in the inspections table: fewer than `threshold` cases, and the
+    complements that stop one being worked out as the headline's total cases minus the others."""
+    if inspections.empty:
+        return frozenset()
+    values = {
+        ("inspection", str(i)): int(n) for i, n in zip(inspections["inspection_id"], inspections["cases"], strict=True)
+    }
+    values[("total",)] = int(inspections["cases"].sum())
+    constraints = [Constraint(("total",), tuple(k for k in values if k[0] == "inspection"))]
+    published = {("total",)} if total_published else set()
+    hidden = cells_to_suppress(values, constraints, threshold, published=published)
+    return frozenset(k[1] for k in hidden if k[0] == "inspection")
+
+
+def per_inspection_table(
+    frames: MartFrames, framework: Framework, threshold: int, suppress: bool, hidden: frozenset[str] | None = None
+) -> Table:
+    """One row per inspection: provider, fieldwork, cases, and its headline figures.
+
+    With `suppress`, the inspections in `hidden` (by default `hidden_inspections`) show [c] for
+    their cases and percentages; final scores and ratings are published for every inspection."""
     insp = frames.inspections.sort_values(["fieldwork_start", "inspection_id"]).reset_index(drop=True)
+    if suppress and hidden is None:
+        total = int(insp["cases"].sum())
+        hidden = hidden_inspections(insp, threshold, total_published=not 0 < total < threshold)
     display = pd.DataFrame(
         {
             "Inspection": insp["inspection_id"].astype(str),
@@ -966,7 +996,7 @@ def per_inspection_table(frames: MartFrames, framework: Framework, threshold: in
             "Fieldwork end": [d.isoformat() for d in pd.to_datetime(insp["fieldwork_end"]).dt.date],
         }
     )
-    small = (insp["cases"] < threshold) if suppress else pd.Series(False, index=insp.index)
+    small = insp["inspection_id"].astype(str).isin(hidden) if suppress else pd.Series(False, index=insp.index)
     display["Cases"] = [SUPPRESSED if s else int(c) for c, s in zip(insp["cases"], small, strict=True)]
     bv = frames.benchmark_values
 
@@ -1061,12 +1091,19 @@ def build_briefing(
         characteristic_table(breakdown, results),
         significance_table(frames.significance, framework, threshold, breakdown),
     ]
-    measures = benchmark_measures(frames, framework, threshold)
-    tables.append(benchmark_table(measures))
+    # Per-inspection suppression hides an inspection's cases (and its percentages) in the inspections
+    # table; the benchmarks and the spread chart leave it out, or they would give its figures back.
+    hidden = (
+        hidden_inspections(frames.inspections, threshold, total_published=not 0 < total_cases < threshold)
+        if suppress_per_inspection
+        else frozenset()
+    )
+    measures = benchmark_measures(frames, framework, threshold, left_out=hidden)
+    tables.append(benchmark_table(measures, per_inspection_suppressed=suppress_per_inspection))
     ratings = rating_distribution_table(frames, framework)
     if ratings is not None:
         tables.append(ratings)
-    tables.append(per_inspection_table(frames, framework, threshold, suppress_per_inspection))
+    tables.append(per_inspection_table(frames, framework, threshold, suppress_per_inspection, hidden))
     spread = measures[measures["unit"].isin([PERCENT, PERCENT_OF_ANSWERS])].reset_index(drop=True)
     return Briefing(
         framework=framework,
