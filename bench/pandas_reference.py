@@ -1,4 +1,4 @@
-"""marts.question_results and marts.characteristic_results written the way an analyst would in pandas.
+"""marts.question_results and marts.characteristic_results_by_period written the way an analyst would in pandas.
 
 The benchmark times this against the DuckDB marts over the same landed Parquet, and the tests check
 it gives the same numbers (sql/marts/*.yml say what each column means). It reads the Parquet into
@@ -51,7 +51,7 @@ QUESTION_RESULTS = [
     "ci_low",
     "ci_high",
 ]
-CHARACTERISTIC_RESULTS = [
+CHARACTERISTIC_RESULTS_BY_PERIOD = [
     "framework",
     "period_kind",
     "period_label",
@@ -173,7 +173,7 @@ def periods(inspections: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([programme[columns], years[columns]], ignore_index=True)
 
 
-def characteristic_results(tables: dict[str, pd.DataFrame], questions: pd.DataFrame) -> pd.DataFrame:
+def characteristic_results_by_period(tables: dict[str, pd.DataFrame], questions: pd.DataFrame) -> pd.DataFrame:
     """One row per framework × period × question × characteristic × group, pooled over the period's inspections."""
     cases = tables["cases"].merge(tables["inspections"][["inspection_id", "framework"]], on="inspection_id")
     cases["ethnic_group"] = cases["ethnicity"].map(ETHNIC_GROUPS)
@@ -217,7 +217,7 @@ def characteristic_results(tables: dict[str, pd.DataFrame], questions: pd.DataFr
     )
     out = pooled.merge(questions.drop(columns=["headline", "question_text"]), on=["framework", "question_id"])
     out = pd.concat([out, pct_and_interval(out["yes_cases"], out["relevant_cases"])], axis=1)
-    return out[CHARACTERISTIC_RESULTS]
+    return out[CHARACTERISTIC_RESULTS_BY_PERIOD]
 
 
 def build(files: dict[str, list[Path]]) -> dict[str, pd.DataFrame]:
@@ -226,5 +226,5 @@ def build(files: dict[str, list[Path]]) -> dict[str, pd.DataFrame]:
     questions = framework_questions()
     return {
         "question_results": question_results(tables, questions),
-        "characteristic_results": characteristic_results(tables, questions),
+        "characteristic_results_by_period": characteristic_results_by_period(tables, questions),
     }

@@ -9,8 +9,8 @@ One process does, in order (docs/performance.md explains each figure):
 3. the rebuild from landed Parquet as library calls, each with its peak RSS: marts, significance,
    briefing;
 4. the references on the same Parquet: a pandas implementation of question_results and
-   characteristic_results (bench/pandas_reference.py, checked against the marts) and DuckDB's raw
-   GROUP BY inspection, question count, the practical floor;
+   characteristic_results_by_period (bench/pandas_reference.py, checked against the marts) and
+   DuckDB's raw GROUP BY inspection, question count, the practical floor;
 5. landing throughput by format, beside pyarrow's raw read of the same CSV files;
 6. the nightly flow again with nothing new, then with one new inspection;
 7. optionally (--speedup) landing alone with 1 worker, then with N threads, N worker processes (Prefect's
@@ -357,11 +357,11 @@ def pandas_reference():
 
 MART_RELATIONS = {
     "question_results": "marts.question_results",
-    "characteristic_results": "marts.characteristic_results",
+    "characteristic_results_by_period": "marts.characteristic_results_by_period",
 }
 MART_KEYS = {
     "question_results": ["inspection_id", "question_id"],
-    "characteristic_results": [
+    "characteristic_results_by_period": [
         "framework",
         "period_kind",
         "period_label",

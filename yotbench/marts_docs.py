@@ -24,6 +24,9 @@ ORDER = [
     "case_characteristics",
     "headline_scores",
     "question_results_by_period",
+    "benchmarks_by_period",
+    "characteristic_results_by_period",
+    "case_characteristics_by_period",
     "area_results",
     "standard_results",
     "key_question_scores",
@@ -74,11 +77,15 @@ the file under another name, run `USE <name>` first.
   overall bands, discretion settings and comment cut-points are data, registered as tables for
   the SQL; bands compare exact fractions (`yes × 100 >= min_pct × relevant`), never floats.
 - **Periods.** Every aggregate mart has `period_kind`, `period_label`, `period_start`,
-  `period_end`: `programme` (every inspection of the framework to date) and `financial_year`
-  (April to March, e.g. `2020/21`). An inspection belongs to a period when its **fieldwork
-  ended** inside it. Inspection-level marts carry `fieldwork_start`, `fieldwork_end` and
-  `financial_year` to filter on. For any other from/to, the `*_between(date_from, date_to)` table
-  macros pool the inspections whose fieldwork ended in the range (inclusive), e.g.
+  `period_end`. `marts.benchmarks`, `marts.characteristic_results` and `marts.case_characteristics`
+  hold only the `programme` (every inspection of the framework to date), so their grain has no
+  period; `marts.*_by_period` (question results, benchmarks, characteristic results, case
+  characteristics) hold the `programme` and each `financial_year` (April to March, e.g.
+  `2020/21`): filter those on `period_kind` and `period_label`. An inspection belongs to a period
+  when its **fieldwork ended** inside it. Inspection-level marts carry `fieldwork_start`,
+  `fieldwork_end` and `financial_year` to filter on. For any other from/to, the
+  `*_between(date_from, date_to)` table macros pool the inspections whose fieldwork ended in the
+  range (inclusive), e.g.
   `select * from marts.characteristic_results_between(date '2012-11-01', date '2014-03-31')`.
 - **Privacy.** No mart holds a case reference or anything keyed by case. Case-level data lives
   only in TEMP views of the connection that builds the file (see *Case-level views*). Breakdowns

@@ -1,20 +1,5 @@
-with item_values as (
-    select * from marts.benchmark_values
-),
-
-members as (
-    select * from int_inspection_periods
-),
-
-in_period as (
-    select
-        members.period_kind,
-        members.period_label,
-        members.period_start,
-        members.period_end,
-        item_values.*
-    from item_values
-    inner join members on item_values.inspection_id = members.inspection_id
+with by_period as (
+    select * from marts.benchmarks_by_period
 ),
 
 final as (
@@ -33,16 +18,14 @@ final as (
         fieldwork_end,
         value,
         base,
-        min(value) over period_item as programme_min,
-        max(value) over period_item as programme_max,
-        avg(value) over period_item as programme_mean,
-        median(value) over period_item as programme_median,
-        case when value is not null then rank() over ranked end as rank,
-        count(value) over period_item as n_inspections
-    from in_period
-    window
-        period_item as (partition by framework, period_kind, period_label, item_kind, item_id),
-        ranked as (partition by framework, period_kind, period_label, item_kind, item_id order by value desc nulls last)
+        programme_min,
+        programme_max,
+        programme_mean,
+        programme_median,
+        rank,
+        n_inspections
+    from by_period
+    where period_kind = 'programme'
 )
 
 select * from final

@@ -1,25 +1,5 @@
-with groups as (
-    select * from marts.inspection_case_characteristics
-),
-
-members as (
-    select * from int_inspection_periods
-),
-
-pooled as (
-    select
-        members.framework,
-        members.period_kind,
-        members.period_label,
-        members.period_start,
-        members.period_end,
-        groups.characteristic,
-        groups.group_value,
-        count(*) as inspections,
-        cast(sum(groups.cases) as bigint) as cases
-    from groups
-    inner join members on groups.inspection_id = members.inspection_id
-    group by all
+with by_period as (
+    select * from marts.case_characteristics_by_period
 ),
 
 final as (
@@ -33,10 +13,9 @@ final as (
         group_value,
         inspections,
         cases,
-        100.0 * cases / sum(cases) over (
-            partition by framework, period_kind, period_label, characteristic
-        ) as pct_cases
-    from pooled
+        pct_cases
+    from by_period
+    where period_kind = 'programme'
 )
 
 select * from final

@@ -49,17 +49,17 @@ def test_reference_has_the_marts_rows_and_numbers(ours, marts_con):
     assert (
         len(ours["question_results"]) == marts_con.sql("select count(*) from marts.question_results").fetchall()[0][0]
     )
-    periods = set(ours["characteristic_results"]["period_label"])
+    periods = set(ours["characteristic_results_by_period"]["period_label"])
     assert "programme" in periods and len(periods) > 2
 
 
 def test_a_wrong_count_or_percentage_is_found(ours, marts_con):
     wrong = {name: frame.copy() for name, frame in ours.items()}
     wrong["question_results"].loc[3, "yes_cases"] += 1
-    wrong["characteristic_results"].loc[7, "ci_high"] += 1e-6
+    wrong["characteristic_results_by_period"].loc[7, "ci_high"] += 1e-6
     assert differences(wrong, marts_con) == [
         "question_results.yes_cases differs",
-        "characteristic_results.ci_high differs",
+        "characteristic_results_by_period.ci_high differs",
     ]
 
 

@@ -29,7 +29,7 @@ def test_key_question_benchmarks_over_the_programme(con):
         select inspection_id, value, base, programme_min, programme_max, programme_mean, programme_median, rank,
                n_inspections
         from marts.benchmarks
-        where item_kind = 'key_question' and item_id = '2.1.1' and period_kind = 'programme'
+        where item_kind = 'key_question' and item_id = '2.1.1'
         order by inspection_id""",
     ) == [
         ("b1", 50.0, 4, 50.0, 75.0, pytest.approx(200 / 3, abs=1e-12), 75.0, 3, 3),
@@ -41,25 +41,37 @@ def test_key_question_benchmarks_over_the_programme(con):
 
 def test_scores_and_financial_years(con):
     # 2.1: b1 requires improvement (1), b2 and b3 good (2), b4 on 2.1.2 alone: outstanding (3).
-    assert rows(
-        con,
-        """
-        select inspection_id, period_label, value, programme_min, programme_max, programme_median, rank, n_inspections
-        from marts.benchmarks where item_kind = 'overall_score' order by period_kind desc, inspection_id""",
-    ) == [
+    programme = [
         ("b1", "programme", 3.0, 3.0, 5.0, 4.0, 4, 4),
         ("b2", "programme", 4.0, 3.0, 5.0, 4.0, 2, 4),
         ("b3", "programme", 4.0, 3.0, 5.0, 4.0, 2, 4),
         ("b4", "programme", 5.0, 3.0, 5.0, 4.0, 1, 4),
+    ]
+    assert rows(
+        con,
+        """
+        select inspection_id, period_label, value, programme_min, programme_max, programme_median, rank, n_inspections
+        from marts.benchmarks_by_period where item_kind = 'overall_score' order by period_kind desc, inspection_id""",
+    ) == [
+        *programme,
         ("b1", "2019/20", 3.0, 3.0, 4.0, 3.5, 2, 2),
         ("b2", "2019/20", 4.0, 3.0, 4.0, 3.5, 1, 2),
         ("b3", "2020/21", 4.0, 4.0, 5.0, 4.5, 2, 2),
         ("b4", "2020/21", 5.0, 4.0, 5.0, 4.5, 1, 2),
     ]
+    assert (
+        rows(
+            con,
+            """
+        select inspection_id, period_label, value, programme_min, programme_max, programme_median, rank, n_inspections
+        from marts.benchmarks where item_kind = 'overall_score' order by inspection_id""",
+        )
+        == programme
+    )
     assert rows(
         con,
         """
-        select item_kind, count(*) from marts.benchmarks where period_kind = 'programme' group by item_kind
+        select item_kind, count(*) from marts.benchmarks group by item_kind
         order by item_kind""",
     ) == [
         ("area", 8),

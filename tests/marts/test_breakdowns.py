@@ -46,7 +46,7 @@ def test_groups_of_ethnicity_and_age(con):
         con,
         """
         select characteristic, group_value, inspections, cases, pct_cases from marts.case_characteristics
-        where period_kind = 'programme' and characteristic in ('ethnic_group', 'age_band', 'ethnicity')
+        where characteristic in ('ethnic_group', 'age_band', 'ethnicity')
         order by characteristic, group_value""",
     ) == [
         ("age_band", "10-14", 1, 2, 40.0),
@@ -63,20 +63,51 @@ def test_groups_of_ethnicity_and_age(con):
     ]
 
 
-def test_characteristic_results_pool_inspections_and_add_up(con):
+def test_case_characteristics_by_period_split_the_cases_by_financial_year(con):
     assert rows(
         con,
         """
-        select period_label, characteristic, group_value, inspections, relevant_cases, yes_cases, pct_yes
-        from marts.characteristic_results
-        where question_id = '2.1.1' and characteristic in ('gender', 'looked_after')
-        order by period_kind desc, period_label, characteristic, group_value""",
+        select period_label, group_value, inspections, cases, round(pct_cases, 2)
+        from marts.case_characteristics_by_period where characteristic = 'gender'
+        order by period_kind desc, period_label, group_value""",
     ) == [
+        ("programme", "female", 2, 2, 40.0),
+        ("programme", "male", 2, 3, 60.0),
+        ("2019/20", "female", 1, 1, 33.33),
+        ("2019/20", "male", 1, 2, 66.67),
+        ("2020/21", "female", 1, 1, 50.0),
+        ("2020/21", "male", 1, 1, 50.0),
+    ]
+
+
+def test_characteristic_results_pool_inspections_and_add_up(con):
+    programme = [
         ("programme", "gender", "female", 2, 2, 2, 100.0),
         ("programme", "gender", "male", 2, 3, 2, pytest.approx(200 / 3, abs=1e-12)),
         ("programme", "looked_after", "no", 2, 3, 2, pytest.approx(200 / 3, abs=1e-12)),
         ("programme", "looked_after", "unknown", 1, 1, 1, 100.0),
         ("programme", "looked_after", "yes", 1, 1, 1, 100.0),
+    ]
+    assert (
+        rows(
+            con,
+            """
+        select period_label, characteristic, group_value, inspections, relevant_cases, yes_cases, pct_yes
+        from marts.characteristic_results
+        where question_id = '2.1.1' and characteristic in ('gender', 'looked_after')
+        order by characteristic, group_value""",
+        )
+        == programme
+    )
+    assert rows(
+        con,
+        """
+        select period_label, characteristic, group_value, inspections, relevant_cases, yes_cases, pct_yes
+        from marts.characteristic_results_by_period
+        where question_id = '2.1.1' and characteristic in ('gender', 'looked_after')
+        order by period_kind desc, period_label, characteristic, group_value""",
+    ) == [
+        *programme,
         ("2019/20", "gender", "female", 1, 1, 1, 100.0),
         ("2019/20", "gender", "male", 1, 2, 1, 50.0),
         ("2019/20", "looked_after", "no", 1, 2, 1, 50.0),
@@ -92,7 +123,7 @@ def test_characteristic_results_pool_inspections_and_add_up(con):
         con,
         """
         select group_value, relevant_cases, yes_cases, pct_yes from marts.characteristic_results
-        where question_id = '2.1.2' and characteristic = 'case_type' and period_kind = 'programme'""",
+        where question_id = '2.1.2' and characteristic = 'case_type'""",
     ) == [("court", 2, 0, 0.0)]
 
 

@@ -106,6 +106,49 @@ def test_no_case_reference_anywhere_in_the_file(published):
             assert found == [(0,)], (table, column)
 
 
+# The programme-to-date marts and the grain the public contract (issue 4) gives them: no period in it.
+PROGRAMME_GRAIN = {
+    "benchmarks": ["framework", "item_kind", "item_id", "inspection_id"],
+    "characteristic_results": ["framework", "question_id", "characteristic", "group_value"],
+    "case_characteristics": ["framework", "characteristic", "group_value"],
+}
+
+
+@pytest.mark.parametrize("mart", sorted(PROGRAMME_GRAIN))
+def test_programme_marts_are_unique_on_the_issue_grain_and_hold_only_the_programme(published, mart):
+    db = published.marts_db
+    grain = ", ".join(PROGRAMME_GRAIN[mart])  # names from the fixed PROGRAMME_GRAIN
+    assert query(db, f"select {grain}, count(*) from marts.{mart} group by all having count(*) > 1") == []
+    assert query(db, f"select period_kind, period_label, count(*) > 0 from marts.{mart} group by all") == [
+        ("programme", "programme", True)
+    ]
+    programme = "select framework, period_start, period_end from marts.periods where period_kind = 'programme'"
+    assert query(db, f"select distinct framework, period_start, period_end from marts.{mart} order by 1") == query(
+        db, f"{programme} order by 1"
+    )
+    assert len(query(db, programme)) == 3
+
+
+@pytest.mark.parametrize("mart", sorted(PROGRAMME_GRAIN))
+def test_by_period_programme_rows_are_the_programme_mart_exactly(published, mart):
+    db = published.marts_db
+    by_period = f"marts.{mart}_by_period"
+    assert query(db, f"describe {by_period}") == query(db, f"describe marts.{mart}")
+    programme = f"select * from {by_period} where period_kind = 'programme'"
+    assert (
+        query(
+            db,
+            f"({programme} except all select * from marts.{mart}) union all "
+            f"(select * from marts.{mart} except all {programme})",
+        )
+        == []
+    )
+    counts = dict(query(db, f"select period_kind, count(*) from {by_period} group by all"))
+    assert counts.keys() == {"programme", "financial_year"}
+    assert counts["programme"] == query(db, f"select count(*) from marts.{mart}")[0][0] > 0
+    assert counts["financial_year"] >= counts["programme"]
+
+
 def test_macros_work_from_a_fresh_read_only_process(published):
     script = (
         "import duckdb, json, sys\n"
