@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 PROBLEM_FIELDS = ("file", "row", "column", "value", "rule", "message")
 
@@ -22,6 +23,7 @@ class Problem:
     value: str | None
     rule: str
     message: str
+    count: int = field(default=1, compare=False)  # a summary line ("N more rows break ...") stands for N problems
 
     def __str__(self) -> str:
         where = self.file
@@ -32,7 +34,13 @@ class Problem:
         return f"{where}: {self.message} [{self.rule}]"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The columns of errors.csv."""
+        return {name: getattr(self, name) for name in PROBLEM_FIELDS}
+
+
+def problem_count(problems: Iterable[Problem]) -> int:
+    """How many problems a list stands for: a summary line counts the rows it summarises."""
+    return sum(p.count for p in problems)
 
 
 class YotbenchError(Exception):

@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -394,9 +394,8 @@ def _report_ragged(text: str, display: str, width: int, raw: RawSubmission) -> N
         raw.problems.append(_unreadable(display, exc))
         return
     if total > listed:
-        raw.problems.append(
-            _problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields")
-        )
+        more = _problem(display, "row_field_count", f"{total - listed} more rows have the wrong number of fields")
+        raw.problems.append(replace(more, count=total - listed))
 
 
 def _cell_text(value: object) -> str:

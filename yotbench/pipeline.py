@@ -18,7 +18,7 @@ from pathlib import Path
 
 from yotbench.atomic import atomic_dir
 from yotbench.config import SCHEMAS_DIR, RunConfig
-from yotbench.errors import PROBLEM_FIELDS, Problem
+from yotbench.errors import PROBLEM_FIELDS, Problem, problem_count
 from yotbench.faults import checkpoint
 from yotbench.ingest import HashCache, Notice, RawSubmission, Submission, discover, read_submission
 from yotbench.landing import retire, typed_tables, write_parquet
@@ -149,7 +149,7 @@ class Outcome:
             "status": self.status,
             "inspection_id": self.inspection_id,
             "framework": self.framework,
-            "errors": len(self.problems),
+            "errors": problem_count(self.problems),
             "warnings": len(self.warnings),
             "notices": [str(n) for n in self.notices],
             "first_errors": [str(p) for p in self.problems[:5]],
@@ -187,12 +187,14 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             writer.writeheader()
             for problem in problems:
                 writer.writerow({k: _inert(v) for k, v in problem.as_dict().items()})
-        counts = Counter(p.rule for p in problems)
+        counts = Counter()
+        for p in problems:
+            counts[p.rule] += p.count
         rules = [f"{rule} ({n})" for rule, n in sorted(counts.items())]
         lines = [
             f"Submission {sub.name} was rejected by yotbench run {run_id}.",
             "",
-            f"Nothing from it was landed: {len(problems)} problem(s) were found, listed one per line",
+            f"Nothing from it was landed: {problem_count(problems)} problem(s) were found, listed one per line",
             "in errors.csv (file, row, column, value, rule, message). Rows are spreadsheet rows:",
             "the header is row 1.",
             "",
@@ -303,7 +305,7 @@ def _settle(
         ledger.record(
             **entry,
             status="rejected",
-            error_count=len(problems),
+            error_count=problem_count(problems),
             quarantine_path=outcome.quarantine_path,
             tables=outcome.tables,
         )

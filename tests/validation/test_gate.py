@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import copy_submission
 from yotbench import pipeline, validation
 from yotbench.config import RunConfig
+from yotbench.errors import problem_count
 from yotbench.ingest import MAX_FILE_BYTES, discover, read_submission
 from yotbench.ledger import Ledger
 from yotbench.pipeline import batches, land_batch, process_submission, rules_hash
@@ -182,6 +183,16 @@ def test_rows_beyond_the_listing_limit_are_counted(tmp_path, monkeypatch):
         (5, "code_not_in_set"),
     ]
     assert errors[0].message == "7 more rows break code_not_in_set; only the first 3 are listed"
+    # the ledger, the summary and README.txt count ten problems, not four lines
+    assert problem_count(errors) == 10
+    assert errors[0].as_dict() == {
+        "file": "many_bad/answers.csv",
+        "row": None,
+        "column": None,
+        "value": None,
+        "rule": "code_not_in_set",
+        "message": "7 more rows break code_not_in_set; only the first 3 are listed",
+    }
 
 
 def test_a_200_mb_file_is_rejected_before_it_is_read(tmp_path):
