@@ -29,7 +29,14 @@ def _config(args: argparse.Namespace, **extra):
     from yotbench.config import RunConfig
 
     values = {"data_dir": Path(args.data_dir)}
-    for name in ("rebuild", "landing_workers", "task_runner", "dask_address"):
+    for name in (
+        "rebuild",
+        "landing_workers",
+        "task_runner",
+        "dask_address",
+        "suppress_below",
+        "suppress_per_inspection",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
@@ -183,8 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--task-runner", choices=TASK_RUNNERS, help="Prefect task runner for landing (default threads)")
         p.add_argument("--dask-address", help="Dask scheduler address, with --task-runner dask")
 
+    def briefing_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--suppress-below",
+            type=int,
+            metavar="N",
+            help="show briefing cells built from fewer than N cases as [c] (default 5)",
+        )
+        p.add_argument(
+            "--suppress-per-inspection",
+            action="store_true",
+            default=None,
+            help="suppress the per-inspection table too (default: not suppressed)",
+        )
+
     run = sub.add_parser("run", help="land new submissions and publish marts and briefings (the nightly flow)")
     data_dir(run)
+    briefing_options(run)
     run.add_argument("--rebuild", action="store_true", default=None, help="rebuild marts even if nothing new landed")
     landing_options(run)
     run.add_argument("--sample-if-empty", action="store_true", help="write the embedded sample first if raw/ is empty")
@@ -207,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the nightly flow on a cron schedule (needs a Prefect server)")
     data_dir(serve)
     landing_options(serve)
+    briefing_options(serve)
     serve.add_argument("--cron", default="0 2 * * *", help="cron schedule (default: 0 2 * * *, 02:00)")
     serve.add_argument("--timezone", default="Europe/London", help="timezone of the schedule (default Europe/London)")
     serve.set_defaults(func=cmd_serve)
@@ -218,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     brief.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_date, help="last day (YYYY-MM-DD)")
     brief.add_argument("--framework", help="framework id (default: every framework with inspections in the period)")
+    briefing_options(brief)
     brief.set_defaults(func=cmd_brief)
 
     bench = sub.add_parser("bench", help="benchmark every stage on a programme N times the sample (bench/results.json)")

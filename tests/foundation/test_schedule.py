@@ -66,3 +66,20 @@ def test_serve_takes_the_landing_options_into_the_deployments_parameters(tmp_pat
         "tcp://10.0.0.5:8786",
         4,
     )
+
+
+@pytest.mark.parametrize("command", ["run", "serve", "brief"])
+def test_the_suppression_threshold_and_per_inspection_switch_are_options(tmp_path, command):
+    from yotbench.cli import _config, build_parser
+
+    period = ["--from", "2020-04-01", "--to", "2021-03-31"] if command == "brief" else []
+    plain = _config(build_parser().parse_args([command, "--data-dir", str(tmp_path), *period]))
+    assert (plain.suppress_below, plain.suppress_per_inspection) == (5, False)
+    args = build_parser().parse_args(
+        [command, "--data-dir", str(tmp_path), *period, "--suppress-below", "10", "--suppress-per-inspection"]
+    )
+    config = _config(args)
+    assert (config.suppress_below, config.suppress_per_inspection) == (10, True)
+    if command == "serve":
+        parameters = deployment(config).parameters["config"]
+        assert (parameters["suppress_below"], parameters["suppress_per_inspection"]) == (10, True)
