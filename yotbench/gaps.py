@@ -241,15 +241,61 @@ def answers_columns() -> list[str]:
     return [*ANSWER_COLUMNS, *_characteristic_columns(comparisons())]
 
 
+PERIOD_COLUMNS = {"period_kind": "str", "period_label": "str", "period_start": "object", "period_end": "object"}
+
+
 def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> int:
-    """Build marts.significance from the view int_answers_enriched on `con`; returns its row count."""
-    result = significance_of(con.table("int_answers_enriched"), alpha=alpha, min_gap_pp=min_gap_pp)
-    con.register("significance_rows", result)
+    """Build marts.significance from the view int_answers_enriched on `con`, and, when the build has
+    marts.periods, marts.significance_by_period; returns marts.significance's row count."""
+    answers = con.table("int_answers_enriched")
+    result = significance_of(answers, alpha=alpha, min_gap_pp=min_gap_pp)
+    _store(con, "significance", result)
+    if con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'periods'"
+    ).fetchall()[0][0]:
+        _store(con, "significance_by_period", significance_by_period(con, answers, result, alpha, min_gap_pp))
+    return len(result)
+
+
+def significance_by_period(
+    con: duckdb.DuckDBPyConnection,
+    answers: duckdb.DuckDBPyRelation,
+    programme: pd.DataFrame,
+    alpha: float,
+    min_gap_pp: float,
+) -> pd.DataFrame:
+    """The tests for every period of marts.periods: the programme's are marts.significance's rows (the
+    same cases), each financial year's are run on the cases of its inspections (fieldwork ended in it),
+    with Benjamini-Hochberg within the period's framework x characteristic."""
+    pieces = []
+    periods = con.execute(
+        "select framework, period_kind, period_label, period_start, period_end from marts.periods "
+        "order by framework, period_kind desc, period_start"
+    ).fetchall()
+    for framework, kind, label, start, end in periods:
+        if kind == "programme":
+            rows = programme[programme["framework"] == framework]
+        else:
+            cases = answers.filter(_equals("framework", framework)).filter(
+                duckdb.ColumnExpression("fieldwork_end").between(
+                    duckdb.ConstantExpression(start), duckdb.ConstantExpression(end)
+                )
+            )
+            rows = significance_of(cases, alpha=alpha, min_gap_pp=min_gap_pp)
+        period = {"period_kind": kind, "period_label": label, "period_start": _day(start), "period_end": _day(end)}
+        pieces.append(rows.assign(**period))
+    columns = {"framework": COLUMNS["framework"], **PERIOD_COLUMNS, **COLUMNS}  # framework, period, then the rest
+    if not pieces:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    return pd.concat(pieces, ignore_index=True)[list(columns)].astype(columns)
+
+
+def _store(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> None:
+    con.register("significance_rows", rows)
     try:
-        con.execute("create or replace table marts.significance as select * from significance_rows")
+        con.execute(f"create or replace table marts.{table} as select * from significance_rows")
     finally:
         con.unregister("significance_rows")
-    return len(result)
 
 
 def answers_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:

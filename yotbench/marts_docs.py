@@ -27,6 +27,8 @@ ORDER = [
     "benchmarks_by_period",
     "characteristic_results_by_period",
     "case_characteristics_by_period",
+    "significance",
+    "significance_by_period",
     "area_results",
     "standard_results",
     "key_question_scores",

@@ -7,6 +7,7 @@ Slow (about half a minute: landing runs the validation gate on every submission)
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import shutil
@@ -305,18 +306,21 @@ def test_findings_match_marts_significance_for_the_programme(built):
     assert html.count("scored significantly higher than") == int(mart["significant"].sum())
 
 
-def test_the_programme_reuses_marts_significance_and_a_part_of_it_is_tested_afresh(built):
+def test_the_programme_and_its_years_reuse_the_marts_tests_and_any_other_period_is_tested_afresh(built):
     config, periods, _ = built
     start, end, _ = programme(built, "yos-2018")
     (year_start, year_end) = next((s, e) for f, s, e in periods if f == "yos-2018" and (s, e) != (start, end))
     con = duckdb.connect(str(config.marts_db), read_only=True)
     try:
         reused = programme_significance(con, "yos-2018", start, end)
-        assert programme_significance(con, "yos-2018", year_start, year_end) is None
+        year = programme_significance(con, "yos-2018", year_start, year_end)
+        assert programme_significance(con, "yos-2018", year_start, year_end - dt.timedelta(days=1)) is None
     finally:
         con.close()
-    assert len(reused) > 0
+    assert len(reused) > 0 and len(year) > 0
+    # the marts' rows are the tests run afresh on the same cases, row for row
     pd.testing.assert_frame_equal(reused, period_significance(config, "yos-2018", start, end))
+    pd.testing.assert_frame_equal(year, period_significance(config, "yos-2018", year_start, year_end))
 
 
 def test_lineage_lists_the_submissions_with_hashes(built):

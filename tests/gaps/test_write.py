@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pandas as pd
 import pytest
@@ -97,3 +99,55 @@ def test_read_in_pieces_gives_exactly_the_rows_of_the_whole_frame():
     assert sorted(whole["framework"].unique()) == ["sqs-2012", "yos-2018"]
     assert set(whole["scope"]) == {"question", "standard", "area"}
     pd.testing.assert_frame_equal(pieces, whole, check_exact=True)
+
+
+def test_by_period_holds_the_programme_rows_and_each_financial_years_own_tests():
+    # The sample's yos-2018 programme over two financial years: marts.periods as the build makes it.
+    answers = enriched_sample("yos-2018")
+    for column in ("fieldwork_start", "fieldwork_end"):  # DATE, as in int_answers_enriched
+        answers[column] = pd.to_datetime(answers[column]).dt.date
+    ends = answers["fieldwork_end"]
+    years = sorted({d.year if d.month >= 4 else d.year - 1 for d in ends})
+    assert len(years) >= 2
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.register("answers_frame", answers)
+    con.execute("create temp view int_answers_enriched as select * from answers_frame")
+    con.execute(
+        "create table marts.periods as select 'yos-2018' as framework, 'programme' as period_kind,"
+        " 'programme' as period_label, min(fieldwork_start)::date as period_start, max(fieldwork_end)::date"
+        " as period_end from answers_frame"
+    )
+    for year in years:
+        con.execute(
+            "insert into marts.periods values ('yos-2018', 'financial_year', $label, $start, $end)",
+            {"label": f"{year}/{(year + 1) % 100:02d}", "start": dt.date(year, 4, 1), "end": dt.date(year + 1, 3, 31)},
+        )
+    write_significance(con)
+
+    stored = con.execute("select * from marts.significance_by_period").df()
+    assert sorted(stored["period_label"].unique()) == sorted(
+        ["programme", *(f"{y}/{(y + 1) % 100:02d}" for y in years)]
+    )
+
+    def dated(frame: pd.DataFrame) -> pd.DataFrame:  # DuckDB hands DATE back as timestamps
+        return frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in ("fieldwork_from", "fieldwork_to")})
+
+    stored = dated(stored)
+    programme = dated(con.execute("select * from marts.significance").df())
+    own = stored[stored["period_kind"] == "programme"].drop(
+        columns=["period_kind", "period_label", "period_start", "period_end"]
+    )
+    pd.testing.assert_frame_equal(own.reset_index(drop=True), programme, check_dtype=False)
+    for year in years:
+        in_year = answers[(ends >= dt.date(year, 4, 1)) & (ends <= dt.date(year + 1, 3, 31))]
+        expected = significance(in_year.reset_index(drop=True))  # the year's cases alone, read whole
+        got = stored[stored["period_label"] == f"{year}/{(year + 1) % 100:02d}"]
+        got = got.drop(columns=["period_kind", "period_label", "period_start", "period_end"]).reset_index(drop=True)
+        assert len(got) == len(expected) > 0
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    # its checks hold (programme rows are marts.significance's, p-values in range, ...)
+    from yotbench import marts
+
+    assert marts.check_invariants(con, ("marts",), external_only=True) > 7
+    con.close()
