@@ -132,10 +132,9 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
         ledger.start_run(run_id)
         try:
             rules = pipeline.rules_hash()
-            started = time.perf_counter()
-            plan = plan_run(config, rules)
+            with record.timing("plan"):
+                plan = plan_run(config, rules)
             record.plan(plan)
-            record.stage("plan", started)
 
             started = time.perf_counter()
             if plan.todo:
@@ -154,18 +153,15 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             else:
                 logger.info("publishing: %s", reason)
                 record.notes.append(f"rebuilt and published: {reason}")
-                started = time.perf_counter()
-                tmp = build_marts(config, run_id)
-                record.stage("marts", started)
+                with record.timing("marts"):
+                    tmp = build_marts(config, run_id)
                 try:
-                    started = time.perf_counter()
-                    record.outputs["significance_rows"] = test_gaps(tmp, config)
-                    record.stage("gaps", started)
+                    with record.timing("gaps"):
+                        record.outputs["significance_rows"] = test_gaps(tmp, config)
                     staged = []
                     if config.briefing:
-                        started = time.perf_counter()
-                        staged = write_briefing(config, run_id, tmp)
-                        record.stage("briefing", started)
+                        with record.timing("briefing"):
+                            staged = write_briefing(config, run_id, tmp)
                     # Publish last, marts then briefings: until here nothing visible has changed.
                     record.outputs["marts"] = publish_marts(tmp, config)
                 except BaseException:

@@ -6,6 +6,8 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -39,6 +41,21 @@ class RunRecord:
 
     def stage(self, name: str, started: float) -> None:
         self.stages[name] = round(time.perf_counter() - started, 3)
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        """Time a stage into the record (when it succeeds); on an interactive terminal, say that it is
+        running and then how long it took, so a long marts build or gaps stage is not silence."""
+        live = interactive()
+        started = time.perf_counter()
+        if live:
+            print(f"  {name} ...", end="", file=sys.stderr, flush=True)
+        try:
+            yield
+            self.stage(name, started)
+        finally:
+            if live:
+                print(f"\r  {name} {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -149,12 +166,17 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def interactive() -> bool:
+    """Progress is shown on a terminal; never in CI, pipes or logs."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 class Progress:
     """A one-line counter on an interactive terminal; silent in CI, pipes and logs."""
 
     def __init__(self, label: str, total: int):
         self.label, self.total, self.count = label, total, 0
-        self.live = total > 1 and sys.stderr.isatty() and not os.environ.get("CI")
+        self.live = total > 1 and interactive()
 
     def step(self) -> None:
         self.count += 1

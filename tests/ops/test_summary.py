@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,27 @@ def test_a_run_that_fails_prints_its_summary_and_one_line_of_why(prefect_harness
     assert last.startswith("yotbench run failed: ") and "(traceback in " in last
     trace = Path(last.rsplit("(traceback in ", 1)[1].rstrip(")"))
     assert trace.parent == data / ".tmp" and "Traceback (most recent call last)" in trace.read_text()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_stage_says_it_is_running_on_a_terminal_and_stays_quiet_in_ci(tmp_path, monkeypatch):
+    record = RunRecord("r1", RunConfig(data_dir=tmp_path))
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.delenv("CI", raising=False)
+    with record.timing("marts"):
+        pass
+    assert re.fullmatch(r"  marts \.\.\.\r  marts \d+\.\d s\n", terminal.getvalue())
+    assert set(record.stages) == {"marts"}
+
+    monkeypatch.setenv("CI", "true")
+    quiet = _Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    with pytest.raises(ValueError), record.timing("gaps"):
+        raise ValueError("boom")
+    assert quiet.getvalue() == ""
+    assert "gaps" not in record.stages  # a stage that failed has no time
