@@ -4,8 +4,8 @@ The connection to DIR/marts/yotbench.duckdb is opened read-only and closed befor
 output is written (a reader holds a lock that would block a writer of the same file;
 the nightly build swaps a new file in with os.replace, so it is not blocked, but a
 reader should still not linger). For a period that holds all of a framework's
-inspections the significance tests are marts.significance's, for one of its financial
-years marts.significance_by_period's; for any other period they are run afresh on the
+inspections the significance tests are marts.significance's, for its latest financial
+year marts.significance_by_period's; for any other period they are run afresh on the
 period's cases (yotbench.gaps on int_answers_enriched, built from the current store on a
 private in-memory connection).
 """
@@ -142,9 +142,9 @@ def programme_significance(
 ) -> pd.DataFrame | None:
     """The marts' tests for the period: marts.significance's rows when it holds every one of the
     framework's inspections (the programme to date: the same cases, so the same tests), or
-    marts.significance_by_period's when it is one of marts.periods' financial years (the nightly
-    year briefing). None for any other period, or when the marts lack the table: then the tests
-    are run on the period's cases."""
+    marts.significance_by_period's when it is the latest financial year (the nightly year briefing).
+    None for any other period, or when the marts lack the table: then the tests are run on the
+    period's cases."""
     from yotbench.gaps import COLUMNS
 
     params = {"framework": framework, "date_from": date_from, "date_to": date_to}
@@ -167,23 +167,13 @@ def programme_significance(
     except duckdb.CatalogException:
         return None
     frame = rows.df()
-    if outside and frame.empty and not _is_financial_year(con, params):
+    if outside and frame.empty:  # not a period the marts tested
         return None
     frame = frame[list(COLUMNS)]
     for column, dtype in COLUMNS.items():  # DATE columns come back as timestamps; gaps keeps datetime.date
         if dtype == "object" and pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = pd.Series([None if pd.isna(v) else v.date() for v in frame[column]], dtype="object")
     return frame.astype(COLUMNS)
-
-
-def _is_financial_year(con: duckdb.DuckDBPyConnection, params: dict) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from marts.periods where framework = $framework and period_kind = 'financial_year' "
-            "and period_start = $date_from and period_end = $date_to",
-            params,
-        ).fetchall()[0][0]
-    )
 
 
 def nightly_periods(config: RunConfig, db: Path | None = None) -> list[tuple[str, date, date]]:
