@@ -499,7 +499,7 @@ def breakdowns(
         constraints = [
             Constraint(("total",), tuple(k for k in values if k[0] == "cases" and k[1] == c))
             for c in family
-            if (c, None) not in case_counts and any(k[0] == "cases" and k[1] == c for k in values)
+            if any(k[0] == "cases" and k[1] == c for k in values)
         ]
         constraints += _nesting_constraints(set(values), ("cases",))
         for q in question_ids:
