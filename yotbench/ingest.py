@@ -281,6 +281,10 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         raw.problems.append(_unreadable(display, exc, row=1))
         return None
     header = [_header_key(h) for h in first]
+    renamed = [(h.replace("\ufeff", ""), k) for h, k in zip(first, header, strict=True) if h.replace("\ufeff", "") != k]
+    if renamed:
+        examples = ", ".join(f"{h!r} as {k!r}" for h, k in renamed[:3])
+        raw.notices.append(Notice(display, None, len(renamed), f"{len(renamed)} column names read as {examples}"))
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "semicolons" if ";" in header[0] else "tabs"
         raw.problems.append(
@@ -519,6 +523,8 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
                 if not schema.optional_table:
                     raw.problems.append(_problem(display, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
+            if path.name != schema.file:
+                raw.notices.append(Notice(display, None, 1, f"file {path.name!r} read as {schema.file!r}"))
             frame = _read_csv(path, display, raw)
             if frame is not None:
                 raw.tables[table] = frame

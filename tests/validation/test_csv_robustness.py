@@ -109,3 +109,17 @@ def test_a_correctly_quoted_long_value_is_read_whole_not_called_misquoted(tmp_pa
     assert raw.rows_read() == {"inspection": 1, "cases": 4, "answers": 232, "ratings": 5}
     row = raw.tables["inspection"].iloc[0]
     assert (row["_row"], row["provider"], row["region"]) == (2, provider, "North East")
+
+
+def test_header_and_file_names_normalised_by_case_or_spaces_are_counted_as_notices(tmp_path):
+    # issue 3: normalisations that lose nothing are applied and counted as notices
+    folder = _submission(tmp_path, "names")
+    (folder / "answers.csv").rename(folder / "Answers.CSV")
+    cases = folder / "cases.csv"
+    header, rest = cases.read_text(encoding="utf-8").split("\n", 1)
+    cases.write_text(header.replace("case_ref", " Case_Ref ", 1) + "\n" + rest, encoding="utf-8")
+    raw = _read(folder)
+    assert raw.problems == []
+    notices = [str(n) for n in raw.notices]
+    assert "names/answers.csv: file 'Answers.CSV' read as 'answers.csv'" in notices
+    assert "names/cases.csv: 1 column names read as ' Case_Ref ' as 'case_ref'" in notices
