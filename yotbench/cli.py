@@ -83,7 +83,8 @@ def _failed_run(config, run_id: str) -> dict | None:
     if not config.ledger_path.exists():
         return None
     with Ledger(config.ledger_path) as ledger:
-        return next((r["summary"] for r in ledger.runs(20) if r["run_id"] == run_id and r["summary"]), None)
+        run = ledger.run(run_id)
+    return run["summary"] if run else None
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

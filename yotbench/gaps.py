@@ -270,17 +270,10 @@ def significance_by_period(
     the inspections whose fieldwork ended in it, with Benjamini-Hochberg within the period's framework x
     characteristic. Every financial year would cost as much again as the programme (at scale 100,
     14 s against 3 s for the latest); `yotbench brief` tests any other period on its cases."""
+    from yotbench.marts import nightly_periods_of
+
     pieces = []
-    periods = con.execute("""
-        select framework, period_kind, period_label, period_start, period_end
-        from (
-            select *, row_number() over (partition by framework, period_kind order by period_start desc) as recency
-            from marts.periods
-        )
-        where period_kind = 'programme' or recency = 1
-        order by framework, period_kind desc
-    """).fetchall()
-    for framework, kind, label, start, end in periods:
+    for framework, kind, label, start, end in nightly_periods_of(con):
         if kind == "programme":
             rows = programme[programme["framework"] == framework]
         else:

@@ -281,7 +281,8 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         raw.problems.append(_unreadable(display, exc, row=1))
         return None
     header = [_header_key(h) for h in first]
-    renamed = [(h.replace("\ufeff", ""), k) for h, k in zip(first, header, strict=True) if h.replace("\ufeff", "") != k]
+    read_as = zip((h.replace("\ufeff", "") for h in first), header, strict=True)
+    renamed = [(h, k) for h, k in read_as if h != k]
     if renamed:
         examples = ", ".join(f"{h!r} as {k!r}" for h, k in renamed[:3])
         raw.notices.append(Notice(display, None, len(renamed), f"{len(renamed)} column names read as {examples}"))

@@ -134,6 +134,10 @@ class Ledger:
             ).rowcount
         return bool(changed)
 
+    def run(self, run_id: str) -> dict | None:
+        row = self.db.execute("select * from runs where run_id = ?", (run_id,)).fetchone()
+        return {**dict(row), "summary": json.loads(row["summary"]) if row["summary"] else None} if row else None
+
     def runs(self, limit: int = 10) -> list[dict]:
         rows = self.db.execute("select * from runs order by started_at desc, run_id desc limit ?", (limit,))
         return [{**dict(r), "summary": json.loads(r["summary"]) if r["summary"] else None} for r in rows]

@@ -865,6 +865,32 @@ def add_significance(tmp: Path, config: RunConfig) -> int:
     return rows
 
 
+def nightly_periods_of(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(framework, period_kind, period_label, period_start, period_end) of each framework's programme to
+    date and latest financial year in marts.periods: the periods the nightly briefings and
+    marts.significance_by_period cover, programme first within a framework."""
+    return con.execute("""
+        with ranked as (
+            select framework, period_kind, period_label, period_start, period_end,
+                   row_number() over (partition by framework, period_kind order by period_start desc) as recency
+            from marts.periods
+        )
+        select framework, period_kind, period_label, period_start, period_end
+        from ranked
+        where recency = 1
+        order by framework, period_kind desc
+    """).fetchall()
+
+
+def published_run_id(config: RunConfig) -> str | None:
+    """The run that built the published marts file (marts.build_info), or None if it cannot be read."""
+    try:
+        with duckdb.connect(str(config.marts_db), read_only=True) as con:
+            return con.execute("select run_id from marts.build_info").fetchall()[0][0]
+    except (duckdb.Error, IndexError):
+        return None
+
+
 def remove_stale_builds(config: RunConfig) -> int:
     """Delete the temporary databases of builds that were killed before publishing."""
     removed = 0

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 from yotbench.config import RunConfig
 from yotbench.ledger import Ledger
-from yotbench.pipeline import published_marts_run
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -51,7 +50,9 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
     lines.append(f"  landed inspections: {store}")
     if config.marts_db.exists():
         built = dt.datetime.fromtimestamp(config.marts_db.stat().st_mtime).isoformat(timespec="seconds")
-        built_by = published_marts_run(config)
+        from yotbench.marts import published_run_id
+
+        built_by = published_run_id(config)
         lines.append(f"  marts: {config.marts_db} (built {built}" + (f", run {built_by})" if built_by else ")"))
     else:
         lines.append("  marts: not built yet")

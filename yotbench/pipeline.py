@@ -415,22 +415,13 @@ def publish_reason(config: RunConfig, record, ledger: Ledger, killed_run: str | 
     outputs = last["summary"].get("outputs", {})
     if outputs.get("fingerprint") != fingerprint:
         return "the store, the rules or the SQL changed since the last publication"
-    if killed_run is not None and published_marts_run(config) == killed_run:
+    from yotbench.marts import published_run_id
+
+    if killed_run is not None and published_run_id(config) == killed_run:
         return f"run {killed_run} was killed while publishing (its marts are in place, not its briefings)"
     if any(not (config.briefings_dir / Path(folder).name).is_dir() for folder in outputs.get("briefings", [])):
         return "a published briefing is missing"
     return None
-
-
-def published_marts_run(config: RunConfig) -> str | None:
-    """The run that built the published marts file (marts.build_info), or None if it cannot be read."""
-    import duckdb
-
-    try:
-        with duckdb.connect(str(config.marts_db), read_only=True) as con:
-            return con.execute("select run_id from marts.build_info").fetchone()[0]
-    except (duckdb.Error, TypeError):
-        return None
 
 
 def published_outputs(ledger: Ledger) -> dict:

@@ -178,22 +178,14 @@ def programme_significance(
 
 def nightly_periods(config: RunConfig, db: Path | None = None) -> list[tuple[str, date, date]]:
     """(framework, from, to) for the latest financial year of each framework and its programme to date."""
+    from yotbench.marts import nightly_periods_of
+
     con = _connect_read_only(config, db)
     try:
-        rows = con.execute("""
-            with ranked as (
-                select framework, period_kind, period_start, period_end,
-                       row_number() over (partition by framework, period_kind order by period_start desc) as recency
-                from marts.periods
-            )
-            select framework, period_kind, period_start, period_end
-            from ranked
-            where recency = 1
-            order by framework, period_kind desc
-        """).fetchall()
+        rows = nightly_periods_of(con)
     finally:
         con.close()
-    return [(framework, start, end) for framework, _, start, end in rows]
+    return [(framework, start, end) for framework, _, _, start, end in rows]
 
 
 def frameworks_in_period(config: RunConfig, date_from: date, date_to: date) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -423,20 +424,19 @@ def _question_cells(
     """Every group of every breakdown characteristic for each answered key question, zero counts included
     (a group left out would say its count is 0), except case types the question does not apply to."""
     cr = frames.characteristic_results
-    found = {
-        (r.question_id, r.characteristic, r.group_value): (int(r.relevant_cases), int(r.yes_cases))
-        for r in cr[cr["question_id"].isin(results["question_id"])].itertuples()
-    }
+    found: dict[tuple, dict] = defaultdict(dict)  # (question, characteristic) -> group -> (relevant, yes)
+    for r in cr[cr["question_id"].isin(results["question_id"])].itertuples():
+        found[(r.question_id, r.characteristic)][r.group_value] = (int(r.relevant_cases), int(r.yes_cases))
     known = {c: list(g["group_value"]) for c, g in cases.groupby("characteristic", sort=False)}
     rows = []
     for r in results[results["relevant_cases"] > 0].itertuples():
         scope = set(framework.domain_of(r.standard_id).case_types)
         for c in BREAKDOWN_CHARACTERISTICS:
-            present = [g for q, cc, g in found if q == r.question_id and cc == c]
+            present = found.get((r.question_id, c))
             if not present:
                 continue
             for g in dict.fromkeys([*known.get(c, []), *present]):
-                count, yes = found.get((r.question_id, c, g), (0, 0))
+                count, yes = present.get(g, (0, 0))
                 if c == "case_type" and g not in scope and count == 0:
                     continue  # zero by the framework's design: no figure to protect
                 rows.append((r.question_id, c, g, count, yes))
@@ -496,17 +496,14 @@ def breakdowns(
         values |= {("cases", c, g): n for (c, g), n in case_counts.items() if c in family}
         values |= {("total", q): n for q, n in totals.items()}
         values |= {("question", q, c, g): n for (q, c, g), n in question_counts.items() if c in family}
-        constraints = [
-            Constraint(("total",), tuple(k for k in values if k[0] == "cases" and k[1] == c))
-            for c in family
-            if any(k[0] == "cases" and k[1] == c for k in values)
-        ]
+        groups: dict[tuple, list] = defaultdict(list)  # each total -> the cells adding up to it
+        for key in values:
+            if key[0] == "cases":
+                groups[("total",), key[1]].append(key)
+            elif key[0] == "question":
+                groups[("total", key[1]), key[2]].append(key)
+        constraints = [Constraint(total, tuple(members)) for (total, _), members in groups.items()]
         constraints += _nesting_constraints(set(values), ("cases",))
-        for q in question_ids:
-            for c in family:
-                members = tuple(k for k in values if k[0] == "question" and k[1] == q and k[2] == c)
-                if members:
-                    constraints.append(Constraint(("total", q), members))
         for c in family:
             constraints += _partition_constraints(case_counts, question_counts, question_ids, c)
         small = {k for k in values if k[0] == "question" and totals[k[1]] < threshold}
@@ -962,17 +959,18 @@ def rating_distribution_table(frames: MartFrames, framework: Framework) -> Table
     )
 
 
-def hidden_inspections(inspections: pd.DataFrame, threshold: int, total_published: bool) -> frozenset[str]:
+def hidden_inspections(inspections: pd.DataFrame, threshold: int) -> frozenset[str]:
     """Inspections whose cases are [c] in the inspections table: fewer than `threshold` cases, and the
-    complements that stop one being worked out as the headline's total cases minus the others."""
+    complements that stop one being worked out as the headline's total cases minus the others (the
+    headline publishes the total unless it is itself below the threshold)."""
     if inspections.empty:
         return frozenset()
     values = {
         ("inspection", str(i)): int(n) for i, n in zip(inspections["inspection_id"], inspections["cases"], strict=True)
     }
-    values[("total",)] = int(inspections["cases"].sum())
+    total = values[("total",)] = int(inspections["cases"].sum())
     constraints = [Constraint(("total",), tuple(k for k in values if k[0] == "inspection"))]
-    published = {("total",)} if total_published else set()
+    published = set() if 0 < total < threshold else {("total",)}
     hidden = cells_to_suppress(values, constraints, threshold, published=published)
     return frozenset(k[1] for k in hidden if k[0] == "inspection")
 
@@ -986,8 +984,7 @@ def per_inspection_table(
     their cases and percentages; final scores and ratings are published for every inspection."""
     insp = frames.inspections.sort_values(["fieldwork_start", "inspection_id"]).reset_index(drop=True)
     if suppress and hidden is None:
-        total = int(insp["cases"].sum())
-        hidden = hidden_inspections(insp, threshold, total_published=not 0 < total < threshold)
+        hidden = hidden_inspections(insp, threshold)
     display = pd.DataFrame(
         {
             "Inspection": insp["inspection_id"].astype(str),
@@ -1093,11 +1090,7 @@ def build_briefing(
     ]
     # Per-inspection suppression hides an inspection's cases (and its percentages) in the inspections
     # table; the benchmarks and the spread chart leave it out, or they would give its figures back.
-    hidden = (
-        hidden_inspections(frames.inspections, threshold, total_published=not 0 < total_cases < threshold)
-        if suppress_per_inspection
-        else frozenset()
-    )
+    hidden = hidden_inspections(frames.inspections, threshold) if suppress_per_inspection else frozenset()
     measures = benchmark_measures(frames, framework, threshold, left_out=hidden)
     tables.append(benchmark_table(measures, per_inspection_suppressed=suppress_per_inspection))
     ratings = rating_distribution_table(frames, framework)
