@@ -119,11 +119,17 @@ class _Rule:
     allowed_prefix: str | None = None
     keyed_by_framework: bool = False
     severity: str = "critical"
+    # "table.column" of every submission column the rule reads (templates filled from the row, like
+    # `column`): a submission that could not supply one of them is not checked by this rule (see
+    # ingest.RawSubmission.unread), so a missing column or file hides no other problem and adds none
+    needs: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         meta: dict = {"rule": self.rule, "message": self.message, "column": self.column}
         if self.value is not None:
             meta["value"] = self.value
+        if self.needs:
+            meta["needs"] = list(self.needs)
         if self.unless:
             meta["unless"] = list(self.unless)
         if self.allowed_prefix is not None:
@@ -156,6 +162,9 @@ def _enum_columns(schemas: dict[str, RecordSchema]):
                 yield table, spec
 
 
+_CELL = ("{table}.{column}",)  # a cells-suite row is one column's value
+
+
 def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
     required = sorted(
         f"{table}.{spec.name}"
@@ -172,6 +181,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column} is required and may not be empty",
             "{column}",
             description="Required columns have a value on every row (key table.column of each empty cell).",
+            needs=_CELL,
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -181,6 +191,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column}",
             "{value}",
             description="Every code is in its closed set, schemas/records/codes.json (key table.column=value).",
+            needs=_CELL,
             allowed_prefix="{table}.{column}=",
         ),
         _Rule(
@@ -191,6 +202,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column}",
             "{value}",
             description="Dates are ISO dates, YYYY-MM-DD.",
+            needs=_CELL,
         ),
         _Rule(
             "expect_column_values_to_match_strftime_format",
@@ -200,6 +212,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column}",
             "{value}",
             description="Dates exist on the calendar.",
+            needs=_CELL,
             unless=("date_not_iso",),
         ),
         _Rule(
@@ -210,6 +223,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column}",
             "{value}",
             description="Integer columns hold whole numbers.",
+            needs=_CELL,
         ),
         _Rule(
             "expect_column_values_to_not_match_regex",
@@ -219,6 +233,7 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
             "{column}",
             "{value}",
             description="Free-text values cannot be taken for spreadsheet formulas when opened in Excel.",
+            needs=_CELL,
         ),
     ]
 
@@ -226,6 +241,10 @@ def _cells_rules(schemas: dict[str, RecordSchema]) -> list[_Rule]:
 def _column_rules(schema: RecordSchema) -> list[_Rule]:
     """A table's per-column rules other than the cell-by-cell ones: patterns, lengths, ranges, order, keys."""
     rules = []
+
+    def own(*names: str) -> tuple[str, ...]:
+        return tuple(f"{schema.name}.{name}" for name in names)
+
     for spec in schema.columns.values():
         if spec.pattern and not spec.known:
             rules.append(
@@ -239,6 +258,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"{spec.name} matches {spec.pattern}.",
+                    needs=own(spec.name),
                 )
             )
         if spec.max_length is not None:
@@ -251,6 +271,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"{spec.name} is at most {spec.max_length} characters.",
+                    needs=own(spec.name),
                 )
             )
         if spec.type == "integer" and (spec.minimum is not None or spec.maximum is not None):
@@ -263,6 +284,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
+                    needs=own(spec.name),
                 )
             )
         if spec.not_before:
@@ -280,6 +302,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"{spec.not_before} <= {spec.name}.",
+                    needs=own(spec.name, spec.not_before),
                 )
             )
     for key in schema.unique:
@@ -294,6 +317,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                 "+".join(key),
                 ", ".join("{" + k + "}" for k in key),
                 description=f"({names}) is unique within the submission.",
+                needs=own(*key),
             )
         )
     for spec in schema.columns.values():
@@ -308,6 +332,7 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"Every {spec.name} exists in {table}.{column} of the same submission.",
+                    needs=(*own(spec.name), spec.references),
                 )
             )
     return rules
@@ -324,6 +349,7 @@ def _inspection_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
             "framework",
             "{framework}",
             description="framework names a file in schemas/frameworks/.",
+            needs=("inspection.framework",),
             allowed_prefix="",
         ),
         _Rule(
@@ -336,6 +362,7 @@ def _inspection_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
             "{inspection_id}",
             description="An inspection_id lands once; a later submission may supersede it, an older one may not. "
             + "; ".join(f"{k}: {v}" for k, v in STORE_STATUSES.items()),
+            needs=("inspection.inspection_id",),
         ),
     ]
 
@@ -351,6 +378,7 @@ def _cases_rules(schemas) -> list[_Rule]:
             "case_ref",
             "{case_ref}",
             description="Every case has answers.",
+            needs=("cases.case_ref", "answers.case_ref"),
         ),
         _Rule(
             "expect_column_values_to_be_between",
@@ -361,8 +389,15 @@ def _cases_rules(schemas) -> list[_Rule]:
             "case_ref",
             "{case_ref}",
             description="Every case with answers has at least one yes or no answer.",
+            needs=("cases.case_ref", "answers.case_ref", "answers.answer"),
         ),
     ]
+
+
+_FRAMEWORK = "inspection.framework"
+# an answer's question, and its case's type through case_ref (relevance columns that cannot be read leave
+# the context key empty, which no rule checks)
+_ANSWER_IN_CASE = (_FRAMEWORK, "answers.question_id", "answers.case_ref", "cases.case_ref", "cases.case_type")
 
 
 def _answer_sets(frameworks: dict[str, Framework], codes: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -396,6 +431,7 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
             "{question_id}",
             keyed_by_framework=True,
             description="Every question_id exists in the submission's framework (key framework|question_id).",
+            needs=(_FRAMEWORK, "answers.question_id"),
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -408,6 +444,7 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
             keyed_by_framework=True,
             description="Questions belong to standards that apply to the case's case_type "
             "(key framework|standard_id|case_type).",
+            needs=_ANSWER_IN_CASE,
         ),
         _Rule(
             "expect_column_values_to_not_be_in_set",
@@ -419,6 +456,7 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
             keyed_by_framework=True,
             description="na only where the framework allows it (key framework|question_id|case_type, plus "
             "|column=value for each case column the question's relevance depends on).",
+            needs=(*_ANSWER_IN_CASE, "answers.answer"),
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -431,6 +469,7 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
             unless=("question_unknown", "question_not_for_case_type"),
             description="A prompt answered yes or no has its key question answered yes or no for the same case "
             "(key_question_answer: the key question's answer, or 'missing').",
+            needs=(_FRAMEWORK, "answers.case_ref", "answers.question_id", "answers.answer"),
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -443,6 +482,7 @@ def _answers_rules(schemas, sets) -> list[_Rule]:
             unless=("question_not_for_case_type",),
             keyed_by_framework=True,
             description="Questions with relevant_when are answered yes or no only for the cases they apply to.",
+            needs=(*_ANSWER_IN_CASE, "answers.answer"),
         ),
     ]
 
@@ -461,6 +501,7 @@ def _coverage_rules(frameworks: dict[str, Framework], sets) -> list[_Rule]:
             keyed_by_framework=True,
             description="Every question that may not be na is answered for every case it applies to "
             "(the na_not_allowed keys of the answers suite).",
+            needs=_ANSWER_IN_CASE,
         ),
         _Rule(
             "expect_column_values_to_not_be_in_set",
@@ -473,6 +514,7 @@ def _coverage_rules(frameworks: dict[str, Framework], sets) -> list[_Rule]:
             keyed_by_framework=True,
             severity="warning",
             description="Each judged standard has a judgement rating (a warning: ratings are optional).",
+            needs=(_FRAMEWORK, "ratings.standard_id", "ratings.kind"),
         ),
     ]
 
@@ -494,6 +536,7 @@ def _ratings_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
             "{standard_id}",
             keyed_by_framework=True,
             description="Every standard_id exists in the submission's framework.",
+            needs=(_FRAMEWORK, "ratings.standard_id"),
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -507,6 +550,7 @@ def _ratings_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
             allowed_prefix="{framework}|",
             keyed_by_framework=True,
             description="judgement ratings only for standards rated by judgement.",
+            needs=(_FRAMEWORK, "ratings.standard_id", "ratings.kind"),
         ),
         _Rule(
             "expect_column_values_to_be_in_set",
@@ -520,6 +564,7 @@ def _ratings_rules(schemas, frameworks: dict[str, Framework]) -> list[_Rule]:
             allowed_prefix="{framework}|",
             keyed_by_framework=True,
             description="override ratings only for case standards.",
+            needs=(_FRAMEWORK, "ratings.standard_id", "ratings.kind"),
         ),
     ]
 

@@ -85,6 +85,10 @@ class RawSubmission:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    found: set[str] = field(default_factory=set)  # tables whose file or sheet is in the submission
+    # "table.column" of each contract column reading could not supply (see unread_columns): the gate
+    # checks everything else, and skips the rules that read one of these
+    unread: frozenset[str] = frozenset()
 
     def rows_read(self) -> dict[str, int]:
         return {table: len(frame) for table, frame in self.tables.items()}
@@ -443,6 +447,7 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
                     )
                 )
             continue
+        raw.found.add(table)
         if sheet_name != table:
             raw.notices.append(Notice(label, None, 1, f"sheet {sheet_name!r} read as {table!r}"))
         try:
@@ -524,6 +529,7 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
                 if not schema.optional_table:
                     raw.problems.append(_problem(display, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
+            raw.found.add(table)
             if path.name != schema.file:
                 raw.notices.append(Notice(display, None, 1, f"file {path.name!r} read as {schema.file!r}"))
             frame = _read_csv(path, display, raw)
@@ -532,10 +538,27 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
                 raw.files[table] = display
     for table, frame in list(raw.tables.items()):
         _check_columns(raw, table, frame, schemas[table])
-    if not raw.problems:
-        for table, frame in raw.tables.items():
-            raw.tables[table] = _normalise(raw, table, frame, schemas[table])
+    raw.unread = unread_columns(raw, schemas)
+    for table, frame in raw.tables.items():
+        raw.tables[table] = _normalise(raw, table, frame, schemas[table])
     return raw
+
+
+def unread_columns(raw: RawSubmission, schemas: dict[str, RecordSchema]) -> frozenset[str]:
+    """The contract columns a structural problem kept from being read, as "table.column": every column of
+    a table that is required (or whose file is there) but could not be read or has too few rows, and each
+    required column missing from a header. A legitimately absent optional table or column is not unread."""
+    out = set()
+    for table, schema in schemas.items():
+        frame = raw.tables.get(table)
+        if frame is None:
+            unread = schema.columns if table in raw.found or not schema.optional_table else []
+        elif len(frame) < (schema.min_rows or 0):
+            unread = schema.columns
+        else:
+            unread = [name for name in schema.required_columns if name not in frame.columns]
+        out.update(f"{table}.{name}" for name in unread)
+    return frozenset(out)
 
 
 def _check_columns(raw: RawSubmission, table: str, frame: pd.DataFrame, schema: RecordSchema) -> None:

@@ -230,7 +230,7 @@ def batches(subs: list[Submission], workers: int = 1, batch_bytes: int = BATCH_B
 
 
 def land_batch(subs: list[Submission], config: RunConfig, run_id: str, rules: str) -> list[Outcome]:
-    """Read each submission once, check those that read cleanly in one GX run per suite, then land or
+    """Read each submission once, check them (each on what it could supply) in one GX run per suite, then land or
     quarantine each one and record it in the ledger; returns one Outcome per submission, in order.
 
     Each submission is settled (files, then its ledger row) on its own, so a crash part-way leaves the

@@ -84,6 +84,7 @@ class Frames:
     frames: dict[str, pd.DataFrame]
     sources: dict[tuple[str, str], pd.DataFrame]  # (submission, table) -> table as read, to map cells to rows
     frameworks: frozenset[str]  # the known frameworks the submissions declare
+    unread: dict[str, frozenset[str]]  # submission -> the "table.column"s it could not supply (RawSubmission.unread)
 
 
 def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
@@ -327,7 +328,7 @@ def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks
     pairs = pairs.merge(present, on=[SUBMISSION, "case_ref", "question_id"], how="left")
     pairs = pairs[pairs["_present"].isna()].reset_index(drop=True)
     pairs["unanswered_key"] = _context(pairs)[0] if len(pairs) else None
-    pairs["_file"] = pairs[SUBMISSION].map({raw.submission.name: raw.files["cases"] for raw in raws})
+    pairs["_file"] = pairs[SUBMISSION].map({raw.submission.name: raw.files.get("cases") for raw in raws})
     known = load_frameworks()
     judged = set()
     if "ratings" in tables:
@@ -348,7 +349,7 @@ def _coverage(raws: list[RawSubmission], tables, cases: pd.DataFrame, frameworks
             "unjudged_key": frameworks[raw.submission.name] + SEP + standard.id,
         }
         for raw in raws
-        if frameworks[raw.submission.name] in known
+        if frameworks.get(raw.submission.name) in known
         for standard in known[frameworks[raw.submission.name]].standards
         if (raw.submission.name, standard.id) not in judged
     ]
@@ -380,12 +381,20 @@ def _ratings(tables, frameworks: pd.Series) -> pd.DataFrame:
 
 
 def build_frames(raws: list[RawSubmission], config: RunConfig) -> Frames:
-    """The frames the suites check, for submissions that read cleanly (all of them in one set of frames)."""
-    tables = {table: _stacked(raws, table) for table in TABLES if any(table in r.tables for r in raws)}
-    frameworks = _frameworks(tables)
-    known = frozenset(f for f in frameworks if f in load_frameworks())
-    # keys into an unknown framework would fail every framework rule: framework_unknown says it once
-    frameworks = frameworks.where(frameworks.isin(known), None)
+    """The frames the suites check, for one or more submissions (all of them in one set of frames).
+
+    A table a submission could not supply is absent from its rows, and a missing column is blank."""
+    required = [name for name, schema in load_record_schemas().items() if not schema.optional_table]
+    tables = {
+        table: _stacked(raws, table) for table in TABLES if table in required or any(table in r.tables for r in raws)
+    }
+    declared = _frameworks(tables)
+    known = frozenset(f for f in declared if f in load_frameworks())
+    # keys into an unknown framework would fail every framework rule: framework_unknown says it once;
+    # a submission whose inspection table could not be read has none
+    frameworks = pd.Series(
+        {raw.submission.name: declared.get(raw.submission.name) for raw in raws}, dtype=object
+    ).where(lambda f: f.isin(known), None)
     cases = _cases(tables)
     frames = {
         "cells": _cells(tables),
@@ -400,7 +409,7 @@ def build_frames(raws: list[RawSubmission], config: RunConfig) -> Frames:
         frame.index = pd.RangeIndex(len(frame))  # GX names failing rows by index label: the _id
         frame.insert(0, "_id", np.arange(len(frame)))
     sources = {(raw.submission.name, table): frame for raw in raws for table, frame in raw.tables.items()}
-    return Frames(frames, sources, known)
+    return Frames(frames, sources, known, {raw.submission.name: raw.unread for raw in raws})
 
 
 # --- Great Expectations ----------------------------------------------------------
@@ -616,6 +625,24 @@ class _Listing:
         return self.problems
 
 
+def _checkable(failing: pd.DataFrame, needs: list[str], unread: dict[str, frozenset[str]]) -> pd.DataFrame:
+    """The failing rows whose submission supplied every column the rule reads (meta `needs`; a template
+    such as "{table}.{column}" is filled from the row)."""
+    fixed = [n for n in needs if "{" not in n]
+    templates = [n for n in needs if "{" in n]
+    keep = pd.Series(True, index=failing.index)
+    for name, columns in unread.items():
+        rows = failing.index[failing[SUBMISSION] == name] if columns and needs else []
+        if not len(rows):
+            continue
+        if any(n in columns for n in fixed):
+            keep[rows] = False
+        elif templates:
+            records = failing.loc[rows].to_dict("records")
+            keep[rows] = [not any(t.format_map(r) in columns for t in templates) for r in records]
+    return failing[keep]
+
+
 def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames, listing: _Listing) -> None:
     """Add a Problem for every failing row of a frame's failed expectations."""
     flagged: dict[str, set[int]] = {}
@@ -628,7 +655,7 @@ def _problems(name: str, frame: pd.DataFrame, complete: list, frames: Frames, li
         ids = [int(i) for i in index_list]
         skip = set().union(*(flagged.get(rule, set()) for rule in meta.get("unless", [])))
         flagged.setdefault(meta["rule"], set()).update(ids)
-        failing = frame.loc[[i for i in ids if i not in skip]]
+        failing = _checkable(frame.loc[[i for i in ids if i not in skip]], meta.get("needs", []), frames.unread)
         if failing.empty:
             continue
         value_set = config.kwargs.get("value_set") or []
@@ -734,8 +761,11 @@ def data_docs_index(config: RunConfig, run_id: str) -> Path | None:
 def validate_submissions(
     raws: list[RawSubmission], *, config: RunConfig, run_id: str
 ) -> dict[str, tuple[list[Problem], list[Problem]]]:
-    """Check submissions that read cleanly, in one GX run per suite; submission name -> (errors, warnings)."""
-    ready = [r for r in raws if not r.problems and all(t in r.tables for t in ("inspection", "cases", "answers"))]
+    """Check submissions in one GX run per suite; submission name -> (errors, warnings).
+
+    A submission with structural problems is checked too, on the tables and columns it could supply
+    (rules that read an unread column are skipped), so errors.csv lists every problem found at once."""
+    ready = [r for r in raws if r.tables]
     out: dict[str, tuple[list[Problem], list[Problem]]] = {r.submission.name: ([], []) for r in raws}
     if not ready:
         return out
@@ -756,5 +786,5 @@ def validate_submissions(
 
 
 def validate_submission(raw: RawSubmission, *, config: RunConfig, run_id: str) -> tuple[list[Problem], list[Problem]]:
-    """Check one submission that read cleanly against every suite; returns (errors, warnings)."""
+    """Check one submission against every suite; returns (errors, warnings)."""
     return validate_submissions([raw], config=config, run_id=run_id)[raw.submission.name]
