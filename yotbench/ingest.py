@@ -55,6 +55,11 @@ class Submission:
     received: float  # modification time of the newest file, seconds since the epoch
 
     @property
+    def received_at(self) -> str:
+        """`received` as the ledger records it (UTC, ISO 8601 to the second)."""
+        return dt.datetime.fromtimestamp(self.received, dt.UTC).isoformat(timespec="seconds")
+
+    @property
     def files(self) -> list[Path]:
         if self.path.is_dir():
             return sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -530,6 +535,7 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
                     raw.problems.append(_problem(display, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
             raw.found.add(table)
+            display = f"{sub.name}/{path.name}"  # problems name the file as it is on disk
             if path.name != schema.file:
                 raw.notices.append(Notice(display, None, 1, f"file {path.name!r} read as {schema.file!r}"))
             frame = _read_csv(path, display, raw)

@@ -89,6 +89,17 @@ def raw_hashes_path(config: RunConfig) -> Path:
     return config.tmp_dir / "raw-hashes.json"
 
 
+def _still_superseded(sub: Submission, previous, ledger: Ledger) -> bool:
+    """Whether a raw entry whose content was superseded before stays so: while its inspection's live
+    version comes from another entry received after it. When the live version came from this same
+    entry, the entry has been put back to this earlier content since (the version that superseded it
+    is no longer in raw/); so it lands again, as a rebuild from the raw folder would land it."""
+    live = ledger.current_for(previous.inspection_id)
+    return (
+        live is not None and live.name != sub.name and (live.received_at or "", live.name) > (sub.received_at, sub.name)
+    )
+
+
 def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
     """Sort the raw folder into new or changed work, unchanged, and awaiting correction.
 
@@ -106,7 +117,7 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
         if previous is None:
             plan.todo.append(sub)
         elif previous.status == "landed" or (
-            previous.status == "superseded" and ledger.current_for(previous.inspection_id) is not None
+            previous.status == "superseded" and _still_superseded(sub, previous, ledger)
         ):
             plan.unchanged.append(sub)
         elif previous.status == "rejected" and previous.rules_hash == rules:
@@ -293,7 +304,7 @@ def _settle(
         "format": sub.format,
         "inspection_id": inspection_id,
         "framework": framework,
-        "received_at": datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds"),
+        "received_at": sub.received_at,
         "warning_count": len(warnings),
         "notice_count": len(raw.notices),
         "rules_hash": rules,
@@ -335,7 +346,7 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
             format=sub.format,
             status="superseded",
             inspection_id=inspection_id,
-            received_at=datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds"),
+            received_at=sub.received_at,
             note=f"superseded in the same drop by {live.name}",
         )
     return Outcome(sub.name, "superseded", inspection_id)

@@ -153,7 +153,7 @@ def _cells(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def store_status(raw: RawSubmission, inspection_id: str | None, ledger: Ledger) -> dict[str, str]:
     """How the submission's inspection_id stands against the landed store (see expectations.STORE_STATUSES)."""
     sub = raw.submission
-    received = datetime.fromtimestamp(sub.received, UTC).isoformat(timespec="seconds")
+    received = sub.received_at
     out = {"store_status": "new", "landed_name": "", "landed_received": "", "received": received}
     landed = ledger.current_for(inspection_id) if inspection_id else None
     if landed is None:

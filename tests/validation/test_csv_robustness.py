@@ -121,5 +121,18 @@ def test_header_and_file_names_normalised_by_case_or_spaces_are_counted_as_notic
     raw = _read(folder)
     assert raw.problems == []
     notices = [str(n) for n in raw.notices]
-    assert "names/answers.csv: file 'Answers.CSV' read as 'answers.csv'" in notices
+    assert "names/Answers.CSV: file 'Answers.CSV' read as 'answers.csv'" in notices
     assert "names/cases.csv: 1 column names read as ' Case_Ref ' as 'case_ref'" in notices
+
+
+def test_a_problem_names_the_file_as_it_is_on_disk(tmp_path):
+    folder = _submission(tmp_path, "names")
+    answers = (folder / "answers.csv").read_text(encoding="utf-8").split("\n")
+    answers[6] = answers[6].rsplit(",", 1)[0] + ",maybe"  # spreadsheet row 7
+    (folder / "answers.csv").unlink()
+    (folder / "Answers.CSV").write_text("\n".join(answers), encoding="utf-8")
+    raw = _read(folder)
+    errors, _ = validate_submission(raw, config=RunConfig(data_dir=tmp_path / "data"), run_id="r1")
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in errors] == [
+        ("names/Answers.CSV", 7, "answer", "maybe", "code_not_in_set")
+    ]

@@ -183,3 +183,60 @@ def test_the_nightly_flow_lands_the_newest_version_that_passes(prefect_harness, 
     ]
     assert _statuses(config) == {f"{ASHFORD}_v3": "rejected", f"{ASHFORD}_v2": "landed", ASHFORD: "superseded"}
     assert _store(config) == [f"{ASHFORD}_v2"]
+
+
+def test_a_submission_put_back_as_it_was_lands_again(tmp_path, ashford):
+    # A lands; the same raw entry is overwritten with B, which supersedes A; then it is put back to A.
+    # The raw folder now holds A alone, as a rebuild from it would land, so A is the live version again.
+    config = RunConfig(data_dir=tmp_path)
+    folder = config.raw_dir / ASHFORD
+    for run, (day, tables) in enumerate([(1, ashford), (2, _revised(ashford, "Wales")), (3, ashford)], start=1):
+        shutil.rmtree(folder, ignore_errors=True)
+        write_submission(tables, config.raw_dir, ASHFORD, "csv", received=dt.date(2021, 1, day))
+        plan, outcomes = land_pending(config, run_id=f"r{run}")
+        assert [(o.name, o.status) for o in outcomes] == [(ASHFORD, "landed")], run
+
+    with Ledger(config.ledger_path) as ledger:
+        assert [(r.run_id, r.status) for r in ledger.history()] == [
+            ("r1", "superseded"),
+            ("r2", "superseded"),
+            ("r3", "landed"),
+        ]
+        hashes = [r.content_hash for r in ledger.history()]
+    assert hashes[0] == hashes[2] != hashes[1]
+    files = current_files(config)
+    assert [pq.read_table(p)["region"].to_pylist() for p in files["inspections"]] == [["North East"]]
+    # and a run with nothing changed leaves it so
+    plan, outcomes = land_pending(config, run_id="r4")
+    assert (outcomes, [s.name for s in plan.unchanged]) == ([], [ASHFORD])
+    assert _live(config) == _live(_rebuilt(config, tmp_path))
+
+
+def _live(config: RunConfig) -> dict[str, str]:
+    with Ledger(config.ledger_path) as ledger:
+        return {r.name: r.content_hash for r in ledger.history() if r.status == "landed"}
+
+
+def _rebuilt(config: RunConfig, tmp_path) -> RunConfig:
+    """A new store landed from a copy of the raw folder (times kept) in one run."""
+    fresh = RunConfig(data_dir=tmp_path / "rebuilt")
+    shutil.copytree(config.raw_dir, fresh.raw_dir)
+    land_pending(fresh, run_id="rebuild")
+    return fresh
+
+
+def test_an_older_version_received_again_after_the_newer_one_is_live_again(tmp_path, ashford):
+    # the live version is the newest received; receiving the older entry again (a new copy of the
+    # same content) makes it the newest, in the running store as in a rebuild from the raw folder
+    config = RunConfig(data_dir=tmp_path)
+    _drop(config, {ASHFORD: ashford, f"{ASHFORD}_v2": _revised(ashford, "Wales")})
+    land_pending(config, run_id="r1")
+    assert _statuses(config) == {ASHFORD: "superseded", f"{ASHFORD}_v2": "landed"}
+    shutil.rmtree(config.raw_dir / ASHFORD)
+    write_submission(ashford, config.raw_dir, ASHFORD, "csv", received=dt.date(2021, 1, 3))
+
+    _, outcomes = land_pending(config, run_id="r2")
+
+    assert [(o.name, o.status, o.superseded) for o in outcomes] == [(ASHFORD, "landed", [f"{ASHFORD}_v2"])]
+    assert _store(config) == [ASHFORD]
+    assert _live(config) == _live(_rebuilt(config, tmp_path))
