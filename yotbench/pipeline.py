@@ -174,6 +174,9 @@ class Outcome:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+QUARANTINE_FILES = ("errors.csv", "readme.txt")  # what quarantine writes beside the copy (lower case)
+
+
 def _inert(value):
     """A text cell a spreadsheet would evaluate as a formula, prefixed with ' (numbers such as -3 are left alone)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not re.fullmatch(r"-?[0-9.]+", value):
@@ -185,12 +188,16 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
     """Copy the submission unchanged, with errors.csv and README.txt, into quarantine."""
     sub = raw.submission
     target = config.quarantine_dir / run_id / sub.name
+    # a folder holding an errors.csv or README.txt of its own (a quarantined copy dropped back, say) is
+    # copied into submission/, so neither is overwritten (nor, on a case-insensitive disk, shadowed)
+    nested = sub.path.is_dir() and any(p.name.lower() in QUARANTINE_FILES for p in sub.path.iterdir())
     with atomic_dir(target) as tmp:
         if sub.path.is_dir():
             shutil.copytree(sub.path, tmp / "submission", dirs_exist_ok=True)
-            for item in (tmp / "submission").iterdir():
-                item.rename(tmp / item.name)
-            (tmp / "submission").rmdir()
+            if not nested:
+                for item in (tmp / "submission").iterdir():
+                    item.rename(tmp / item.name)
+                (tmp / "submission").rmdir()
         else:
             shutil.copy2(sub.path, tmp / sub.path.name)
         with (tmp / "errors.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -216,7 +223,12 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
             "",
             "To fix: correct the submission at its source and drop the corrected version into",
             f"{config.raw_dir}/ (under the same name to replace this one). The next run checks it again.",
-            f"The files here are an unchanged copy of what was received (content hash {sub.content_hash[:12]}).",
+            (
+                f"The folder submission/ holds an unchanged copy of what was received (content hash "
+                f"{sub.content_hash[:12]}); it has its own errors.csv or README.txt, which are not these."
+                if nested
+                else f"The files here are an unchanged copy of what was received (content hash {sub.content_hash[:12]})."
+            ),
             "In errors.csv a value that a spreadsheet would run as a formula (starting =, +, -, @) is shown",
             "with a leading ' so that opening the file is safe.",
         ]

@@ -114,3 +114,26 @@ def test_a_quote_left_open_is_named_at_its_row_not_read_to_the_end(tmp_path):
     raw = read_submission(discover(raw_dir)[0])
     assert [(p.file, p.row, p.rule) for p in raw.problems] == [("open_quote/cases.csv", 3, "row_quoting")]
     assert raw.problems[0].value == lines[2]
+
+
+def test_a_submission_with_its_own_errors_csv_and_readme_is_kept_whole_beside_the_new_ones(tmp_path):
+    # e.g. a quarantined folder dropped back into raw/ unfixed: its old errors.csv and README.txt are
+    # part of what was received, so they are copied unchanged, not overwritten by this run's
+    config = RunConfig(data_dir=tmp_path)
+    first = _process(config, "cases_fail_case_all_na", run_id="r1")
+    returned = config.raw_dir / "returned"
+    shutil.copytree(config.data_dir / first.quarantine_path, returned)
+    (returned / "README.txt").write_text("notes from the service\n", encoding="utf-8")
+    sub = next(s for s in discover(config.raw_dir) if s.name == "returned")
+
+    outcome = process_submission(sub, config, "r2", rules_hash())
+
+    target = config.data_dir / outcome.quarantine_path
+    assert outcome.status == "rejected"
+    assert _digest(target / "submission") == _digest(returned)
+    assert (target / "submission" / "README.txt").read_text() == "notes from the service\n"
+    assert sorted(p.name for p in target.iterdir()) == ["README.txt", "errors.csv", "submission"]
+    readme = (target / "README.txt").read_text()
+    assert "The folder submission/ holds an unchanged copy of what was received" in readme
+    with (target / "errors.csv").open(newline="", encoding="utf-8") as handle:
+        assert {row["file"].split("/")[0] for row in csv.DictReader(handle)} == {"returned"}
