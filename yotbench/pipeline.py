@@ -49,6 +49,7 @@ class Plan:
     todo: list[Submission] = field(default_factory=list)  # the first round of landing
     unchanged: list[Submission] = field(default_factory=list)
     awaiting: list[Submission] = field(default_factory=list)  # rejected before, not changed since
+    quarantined: dict[str, str | None] = field(default_factory=dict)  # awaiting name -> its quarantine folder
     versions: dict[str, list[Submission]] = field(default_factory=dict)  # inspection_id -> new versions, newest first
 
     @property
@@ -122,6 +123,7 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
             plan.unchanged.append(sub)
         elif previous.status == "rejected" and previous.rules_hash == rules:
             plan.awaiting.append(sub)
+            plan.quarantined[sub.name] = previous.quarantine_path
         else:
             plan.todo.append(sub)
     hashes.save()

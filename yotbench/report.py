@@ -25,6 +25,7 @@ class RunRecord:
     outcomes: list = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     awaiting: list[str] = field(default_factory=list)
+    awaiting_quarantine: dict[str, str | None] = field(default_factory=dict)  # where each one's errors are
     stages: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -35,6 +36,7 @@ class RunRecord:
     def plan(self, plan) -> None:
         self.unchanged = [s.name for s in plan.unchanged]
         self.awaiting = [s.name for s in plan.awaiting]
+        self.awaiting_quarantine = {name: plan.quarantined.get(name) for name in self.awaiting}
 
     def add(self, outcome) -> None:
         self.outcomes.append(outcome)
@@ -109,6 +111,7 @@ class RunRecord:
             },
             "submissions": [o.as_dict() for o in self.outcomes],
             "awaiting": self.awaiting,
+            "awaiting_quarantine": self.awaiting_quarantine,
             "stages": self.stages,
             "landing": self.landing,
             "outputs": outputs,
@@ -134,7 +137,12 @@ def format_summary(summary: dict) -> str:
             f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}"
         )
     if c["awaiting_correction"]:
-        lines.append(f"  awaiting correction (rejected earlier, unchanged): {', '.join(summary['awaiting'])}")
+        lines.append("  awaiting correction (rejected earlier, unchanged since):")
+        for name in summary["awaiting"]:
+            path = summary["awaiting_quarantine"].get(name)
+            lines.append(
+                f"    {name}: " + (f"errors in {summary['data_dir']}/{path}/errors.csv" if path else "rejected")
+            )
     for sub in summary["submissions"]:
         if sub["status"] == "landed" and sub["superseded"]:
             lines.append(f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}")

@@ -137,3 +137,22 @@ def test_a_submission_with_its_own_errors_csv_and_readme_is_kept_whole_beside_th
     assert "The folder submission/ holds an unchanged copy of what was received" in readme
     with (target / "errors.csv").open(newline="", encoding="utf-8") as handle:
         assert {row["file"].split("/")[0] for row in csv.DictReader(handle)} == {"returned"}
+
+
+def test_a_later_run_says_where_an_unchanged_rejected_submissions_errors_are(tmp_path):
+    from yotbench.pipeline import make_plan
+    from yotbench.report import RunRecord, format_summary
+
+    config = RunConfig(data_dir=tmp_path)
+    _process(config, "cases_fail_case_all_na", run_id="r1")
+    record = RunRecord("r2", config)
+    with Ledger(config.ledger_path) as ledger:
+        record.plan(make_plan(config, ledger, rules_hash()))
+
+    summary = record.as_dict()
+    assert summary["awaiting_quarantine"] == {"cases_fail_case_all_na": "quarantine/r1/cases_fail_case_all_na"}
+    lines = format_summary(summary).splitlines()
+    start = lines.index("  awaiting correction (rejected earlier, unchanged since):")
+    assert lines[start + 1] == (
+        f"    cases_fail_case_all_na: errors in {tmp_path}/quarantine/r1/cases_fail_case_all_na/errors.csv"
+    )
