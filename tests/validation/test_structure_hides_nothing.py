@@ -199,3 +199,30 @@ def test_every_rule_names_the_contract_columns_it_reads():
             rule = expectation["meta"]["rule"]
             assert needs, f"{frame}: {rule} does not say which columns it reads"
             assert all(n in columns or n == "{table}.{column}" for n in needs), (rule, needs)
+
+
+def test_removing_any_one_required_column_or_file_reports_exactly_that(tmp_path):
+    # the base is valid, so anything besides the one structural problem would be a rule run on a
+    # column that was not there; all in one batch, as the flow checks them
+    from yotbench.records import load_record_schemas
+
+    raw_dir = tmp_path / "raw"
+    expected = {}
+    for table, schema in load_record_schemas().items():
+        for column in schema.required_columns:
+            name = f"no_{table}_{column}"
+            _submission(raw_dir, name, {table: _csv(_rows(table), drop=column)})
+            expected[name] = [(f"{table}.csv", 1, column, "column_missing")]
+        name = f"no_{table}_file"
+        _submission(raw_dir, name, {table: None})
+        expected[name] = [] if schema.optional_table else [(f"{table}.csv", None, None, "file_missing")]
+        name = f"empty_{table}"
+        _submission(raw_dir, name, {table: _csv(_rows(table)).splitlines(keepends=True)[0]})
+        expected[name] = [(f"{table}.csv", None, None, "rows_too_few")] if schema.min_rows else []
+    # an answers file with a header alone is read: it is not a structural problem, and each case has no answers
+    expected["empty_answers"] = [("cases.csv", row, "case_ref", "case_without_answers") for row in (2, 3, 4, 5)]
+
+    found = _found(raw_dir, tmp_path)
+
+    assert len(expected) == 30
+    assert {name: found[name] for name in expected} == expected
