@@ -25,6 +25,37 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def _console_without_tracebacks() -> None:
+    """Print Prefect's ERROR lines for a failed task or flow without the traceback Prefect adds to
+    them. `yotbench run` saves the traceback to DIR/.tmp/failed-<run>.txt and says where; the Prefect
+    API (and so its UI) still receives the whole record."""
+    import logging
+
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    ensure_logging_setup()  # Prefect's handlers exist from here on (done once per process)
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not isinstance(handler.formatter, _Untraced):
+                handler.setFormatter(_Untraced(handler.formatter or logging.Formatter()))
+
+
+class _Untraced:
+    """A formatter that formats a copy of each record without its exception or stack."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def format(self, record) -> str:
+        import logging
+
+        copy = logging.makeLogRecord(record.__dict__)
+        copy.exc_info = copy.exc_text = copy.stack_info = None
+        return self.inner.format(copy)
+
+
 def _config(args: argparse.Namespace, **extra):
     from yotbench.config import RunConfig
 
@@ -59,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from yotbench.report import format_summary
 
     run_id = new_run_id()
+    _console_without_tracebacks()
     try:
         summary = run_nightly_flow(config, run_id)
     except Exception as exc:  # the run record says what happened; the user gets it, not a traceback
@@ -69,6 +101,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             trace = config.tmp_dir / f"failed-{run_id}.txt"
             trace.parent.mkdir(parents=True, exist_ok=True)
             trace.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            # Prefect's failed states keep the exception, and its frames keep their locals alive to
+            # the end of the process; closed DuckDB connections among them make DuckDB's bindings
+            # print "nanobind: leaked ..." at exit
+            traceback.clear_frames(exc.__traceback__)
             exc = f"{type(exc).__name__}: {exc} (traceback in {trace})"
         print(f"yotbench run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
