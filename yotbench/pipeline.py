@@ -134,7 +134,8 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
             by_id.setdefault(inspection_id, []).append(sub)
     for inspection_id, group in by_id.items():
         if len(group) > 1:
-            plan.versions[inspection_id] = sorted(group, key=lambda s: (s.received, s.name), reverse=True)
+            # newest first, by the received time the ledger and the gate compare (to the second), then name
+            plan.versions[inspection_id] = sorted(group, key=lambda s: (s.received_at, s.name), reverse=True)
             for sub in plan.versions[inspection_id][1:]:
                 plan.todo.remove(sub)
     return plan

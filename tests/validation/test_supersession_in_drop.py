@@ -7,6 +7,7 @@ if every version is rejected, nothing is superseded and nothing lands.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 
 import pyarrow.parquet as pq
@@ -239,4 +240,22 @@ def test_an_older_version_received_again_after_the_newer_one_is_live_again(tmp_p
 
     assert [(o.name, o.status, o.superseded) for o in outcomes] == [(ASHFORD, "landed", [f"{ASHFORD}_v2"])]
     assert _store(config) == [ASHFORD]
+    assert _live(config) == _live(_rebuilt(config, tmp_path))
+
+
+def test_versions_received_in_the_same_second_are_ordered_by_name_and_stay_so(tmp_path, ashford):
+    # the plan orders versions as the ledger records them (to the second, then by name), so the live
+    # version it picks is the one later runs agree on: no version lands again on the next run
+    config = RunConfig(data_dir=tmp_path)
+    early, late = f"{ASHFORD}_b", f"{ASHFORD}_a"  # "_b" written 0.4 s before "_a", in the same second
+    for name, region, seconds in ((early, "Wales", 0.1), (late, "North East", 0.5)):
+        folder = write_submission(_revised(ashford, region), config.raw_dir, name, "csv")
+        stamp = dt.datetime(2021, 1, 1, 12, 0, 0).timestamp() + seconds
+        for path in folder.iterdir():
+            os.utime(path, (stamp, stamp))
+
+    land_pending(config, run_id="r1")
+    assert _statuses(config) == {early: "landed", late: "superseded"}
+    plan, outcomes = land_pending(config, run_id="r2")
+    assert outcomes == [] and sorted(s.name for s in plan.unchanged) == [late, early]
     assert _live(config) == _live(_rebuilt(config, tmp_path))
