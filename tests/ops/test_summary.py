@@ -53,8 +53,7 @@ def test_a_run_that_fails_prints_its_summary_and_one_line_of_why(prefect_harness
     assert lines[-1].startswith("  FAILED: ") and "Parquet" in lines[-1]
     last = err.strip().splitlines()[-1]
     assert last.startswith("yotbench run failed: ") and "(traceback in " in last
-    # Prefect's ERROR lines for the failed task and flow are printed without their tracebacks
-    assert "| ERROR   | Flow run " in err and "Traceback" not in err
+    assert "Traceback" not in err  # Prefect's console lines carry none (test_prefect_console_lines_...)
     trace = Path(last.rsplit("(traceback in ", 1)[1].rstrip(")"))
     assert trace.parent == data / ".tmp" and "Traceback (most recent call last)" in trace.read_text()
 
@@ -81,3 +80,33 @@ def test_a_long_stage_says_it_is_running_on_a_terminal_and_stays_quiet_in_ci(tmp
         raise ValueError("boom")
     assert quiet.getvalue() == ""
     assert "gaps" not in record.stages  # a stage that failed has no time
+
+
+def test_prefect_console_lines_carry_no_traceback_and_the_record_keeps_it():
+    import logging
+    import sys
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    from yotbench.cli import _console_without_tracebacks
+
+    _console_without_tracebacks()
+    (handler,) = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.getLogger("prefect.flow_runs").makeRecord(
+            "prefect.flow_runs",
+            logging.ERROR,
+            __file__,
+            1,
+            "Encountered exception: %r",
+            ("boom",),
+            sys.exc_info(),
+            extra={"flow_run_name": "keen-hog", "flow_run_id": "0"},
+        )
+    line = handler.format(record)
+    assert "Encountered exception: 'boom'" in line and "Traceback" not in line and "\n" not in line
+    # the record itself is untouched: the Prefect API handler formats it with its traceback
+    assert record.exc_info[0] is ValueError
+    assert "Traceback (most recent call last)" in logging.Formatter().format(record)
