@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -29,8 +30,6 @@ def _console_without_tracebacks() -> None:
     """Print Prefect's ERROR lines for a failed task or flow without the traceback Prefect adds to
     them. `yotbench run` saves the traceback to DIR/.tmp/failed-<run>.txt and says where; the Prefect
     API (and so its UI) still receives the whole record."""
-    import logging
-
     from prefect.logging.configuration import ensure_logging_setup
     from prefect.logging.handlers import PrefectConsoleHandler
 
@@ -49,8 +48,6 @@ class _Untraced:
         self.inner = inner
 
     def format(self, record) -> str:
-        import logging
-
         copy = logging.makeLogRecord(record.__dict__)
         copy.exc_info = copy.exc_text = copy.stack_info = None
         return self.inner.format(copy)

@@ -529,10 +529,10 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
         present = {p.name.lower(): p for p in sub.path.iterdir() if p.is_file()}
         for table, schema in schemas.items():
             path = present.get(schema.file)
-            display = f"{sub.name}/{schema.file}"
             if path is None:
                 if not schema.optional_table:
-                    raw.problems.append(_problem(display, "file_missing", f"{sub.name} has no {schema.file}"))
+                    missing = f"{sub.name}/{schema.file}"
+                    raw.problems.append(_problem(missing, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
             raw.found.add(table)
             display = f"{sub.name}/{path.name}"  # problems name the file as it is on disk

@@ -36,7 +36,7 @@ class RunRecord:
     def plan(self, plan) -> None:
         self.unchanged = [s.name for s in plan.unchanged]
         self.awaiting = [s.name for s in plan.awaiting]
-        self.awaiting_quarantine = {name: plan.quarantined.get(name) for name in self.awaiting}
+        self.awaiting_quarantine = dict(plan.quarantined)
 
     def add(self, outcome) -> None:
         self.outcomes.append(outcome)
