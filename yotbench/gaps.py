@@ -638,6 +638,18 @@ def benjamini_hochberg(p: pd.Series) -> pd.Series:
     return out
 
 
+def _within_words(row) -> str:
+    """What a pooled gap that the stratified test does not confirm looks like within inspections.
+
+    It lies between services when there is no gap within them, it runs the other way, or it is less
+    than half the pooled gap; otherwise it is as large within inspections, just not significant."""
+    within = row.stratified_gap_pp
+    reversed_ = row.groups_compared.count(" vs ") == 1 and row.stratified_higher_group != row.higher_group
+    if pd.isna(within) or reversed_ or abs(within) < row.gap_pp / 2:
+        return "the gap lies mostly between services"
+    return "within inspections the gap is at least half as large, but not significant"
+
+
 def _decide(result: pd.DataFrame, alpha: float, min_gap_pp: float) -> pd.DataFrame:
     """Adjust within each framework x characteristic; flag what both tests find, in the same direction."""
     if result.empty:
@@ -662,7 +674,7 @@ def _decide(result: pd.DataFrame, alpha: float, min_gap_pp: float) -> pd.DataFra
             elif is_pooled and not is_within:
                 extra.append(
                     f"significant pooled but not within inspections (stratified adjusted p "
-                    f"{row.p_stratified_adjusted:.2g}): the gap lies between services, not flagged"
+                    f"{row.p_stratified_adjusted:.2g}): {_within_words(row)}, not flagged"
                 )
             elif is_within and not is_pooled:
                 extra.append(

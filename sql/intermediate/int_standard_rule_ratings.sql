@@ -2,7 +2,9 @@
 -- a standard rated by key questions takes the band of its lowest key question; a judged
 -- standard takes the inspectors' judgement. Then the professional-discretion test: the
 -- lowest key question within the window of a band edge, one case answered differently
--- changing the standard's rating, or the lowest key question resting on few cases.
+-- changing the standard's rating, or the lowest key question resting on few cases (of key
+-- questions tied at the lowest fraction, the one with the fewest cases: which of them is named
+-- lowest is only framework order, so it must not decide whether the standard is a candidate).
 with inspections as (
     select * from int_inspections
 ),
@@ -67,6 +69,26 @@ lowest_detail as (
         on
             lowest.inspection_id = key_questions.inspection_id
             and lowest.lowest_question_id = key_questions.question_id
+),
+
+-- Of the key questions tied at the standard's lowest fraction (compared exactly), the one
+-- resting on the fewest cases.
+smallest_lowest as (
+    select
+        lowest_detail.inspection_id,
+        lowest_detail.standard_id,
+        arg_min(
+            key_questions.question_id, (key_questions.relevant_cases, key_questions.question_order)
+        ) as question_id,
+        min(key_questions.relevant_cases) as relevant_cases
+    from lowest_detail
+    inner join key_questions
+        on
+            lowest_detail.inspection_id = key_questions.inspection_id
+            and lowest_detail.standard_id = key_questions.standard_id
+            and key_questions.yes_cases * lowest_detail.lowest_relevant_cases
+            = lowest_detail.lowest_yes_cases * key_questions.relevant_cases
+    group by lowest_detail.inspection_id, lowest_detail.standard_id
 ),
 
 -- For each key question: the standard's band if one of its cases were answered the other
@@ -175,17 +197,27 @@ reasons as (
                 then 'one case answered differently would change the rating (' || changes.description || ')'
         end as one_case_reason,
         case
-            when lowest_detail.lowest_relevant_cases <= discretion.max_cases
+            when smallest_lowest.relevant_cases > discretion.max_cases then null
+            when smallest_lowest.question_id = lowest_detail.lowest_question_id
                 then printf(
                     'lowest key question %s rests on %d case(s), %d or fewer',
-                    lowest_detail.lowest_question_id,
-                    lowest_detail.lowest_relevant_cases,
+                    smallest_lowest.question_id,
+                    smallest_lowest.relevant_cases,
                     discretion.max_cases
                 )
+            else printf(
+                'key question %s, tied lowest at %.1f%%, rests on %d case(s), %d or fewer',
+                smallest_lowest.question_id,
+                lowest_detail.lowest_pct,
+                smallest_lowest.relevant_cases,
+                discretion.max_cases
+            )
         end as sample_reason
     from scored
     inner join lowest_detail
         on scored.inspection_id = lowest_detail.inspection_id and scored.standard_id = lowest_detail.standard_id
+    inner join smallest_lowest
+        on scored.inspection_id = smallest_lowest.inspection_id and scored.standard_id = smallest_lowest.standard_id
     inner join discretion on scored.framework = discretion.framework
     left join changes
         on scored.inspection_id = changes.inspection_id and scored.standard_id = changes.standard_id

@@ -124,10 +124,12 @@ def test_court_and_out_of_court_questions_cannot_be_subtracted_from_the_case_cha
         assert table3[g] in (None, n)
     for g, n in COURT.items():
         assert table4[("2.1.1", g)] in (None, n)
-    # 3.1.1's two small cells take 2.1.1's female and other with them: those four satisfy four
-    # equations of rank 3, so none can be worked out, and the case characteristics stay whole.
+    # 3.1.1's two small cells add up to 9 - 6 = 3 cases, under 5: that says each is at most 3 and,
+    # beside 3.1.1's % yes, how those three children were answered. So 3.1.1's male goes too, and
+    # then, through the case characteristics, 2.1.1's groups: six cells on four independent equations,
+    # none of which can be worked out, and the case characteristics stay whole.
     hidden = sorted(k for k, v in table4.items() if v is None)
-    assert hidden == [("2.1.1", "female"), ("2.1.1", "other"), ("3.1.1", "female"), ("3.1.1", "other")]
+    assert hidden == [(q, g) for q in ("2.1.1", "3.1.1") for g in ("female", "male", "other")]
     assert table3 == CASES
 
 
@@ -158,3 +160,15 @@ def test_the_same_comparison_is_printed_when_its_groups_are_shown(partitioned, y
     row = briefing.table("differences").frame.iloc[0]
     assert row[["Higher group", "Higher %", "Lower %", "Gap (points)"]].tolist() == ["Female", 50.0, 33.3, 16.7]
     assert "16.7 points" not in briefing.findings[0] and "17 points (50% against 33%)" in briefing.findings[0]
+
+
+def test_a_hidden_comparison_note_does_not_give_its_gap(partitioned, yos):
+    # With a 20-point minimum, gaps notes 2.1.1's 16.7-point gap as below it; the figures are [c], and
+    # beside the lower group's share the gap would give the hidden female 50%.
+    partitioned.significance["note"] = (
+        "left out: 11 unknown; significant, but the gap of 16.7 points is below the 20-point minimum"
+    )
+    briefing = build_briefing(partitioned, yos, threshold=5, suppress_per_inspection=False, min_gap_pp=20)
+    row = briefing.table("differences").frame.iloc[0]
+    assert row["Gap (points)"] == "[c]"
+    assert row["Note"] == "left out: unknown; significant, but the gap is below the 20-point minimum"

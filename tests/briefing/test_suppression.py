@@ -30,6 +30,29 @@ def test_two_small_cells_protect_each_other():
     assert cells_to_suppress(values, [Constraint("all", ("male", "female", "other"))], 5) == {"female", "other"}
 
 
+def test_hidden_cells_adding_up_to_zero_take_another_cell_with_them():
+    # 20 = 20 + b + c: b and c cannot be told apart by the equation, but being counts they are both 0.
+    values = {"t": 20, "a": 20, "b": 0, "c": 0}
+    assert cells_to_suppress(values, [Constraint("t", ("a", "b", "c"))], 5, published={"t"}) == {"a", "b", "c"}
+
+
+def test_hidden_cells_must_add_up_to_the_threshold():
+    # Male 50 and female 6 shown, other 1 and unknown 0 hidden: 57 - 56 = 1 case between them, and with
+    # the question's % yes, that child's answer. Female goes too: 7 cases hidden.
+    values = {"all": 57, "male": 50, "female": 6, "other": 1, "unknown": 0}
+    constraint = [Constraint("all", ("male", "female", "other", "unknown"))]
+    assert cells_to_suppress(values, constraint, 5, published={"all"}) == {"female", "other", "unknown"}
+    # hidden cells of 2 and 3 cases already add up to 5
+    values = {"all": 27, "male": 20, "female": 2, "other": 3, "unknown": 2}
+    assert cells_to_suppress(values, constraint, 5) == {"female", "other", "unknown"}
+
+
+def test_the_total_goes_when_the_members_left_are_published_elsewhere():
+    # b and c (0 each) are hidden and a, shown in another table, cannot be: the total goes instead.
+    values = {"t": 20, "a": 20, "b": 0, "c": 0}
+    assert cells_to_suppress(values, [Constraint("t", ("a", "b", "c"))], 5, published={"a"}) == {"b", "c", "t"}
+
+
 def test_a_small_total_is_suppressed_with_a_member():
     # The total is below the threshold: its members would give it back, so one goes too.
     values = {"all": 4, "a": 1, "b": 3}

@@ -185,6 +185,10 @@ def test_published_notes_carry_no_counts_of_cases():
     assert (
         published_note(kept) == "left out: unknown; significant, but the gap of 3.2 points is below the 5-point minimum"
     )
+    # where the row's figures are not shown, its gap is not shown in the note either
+    assert published_note(kept, figures_hidden=True) == (
+        "left out: unknown; significant, but the gap is below the 5-point minimum"
+    )
 
 
 def test_benchmarks_lowest_highest_average(briefing):

@@ -181,6 +181,28 @@ def test_confounded_gap_is_significant_pooled_but_not_within_inspections_berkele
     assert got["p_stratified"] == pytest.approx(0.216924, abs=5e-6)
     assert not got["significant"]
     assert "significant pooled but not within inspections" in got["note"]
+    assert "the gap lies mostly between services, not flagged" in got["note"]
+
+
+def test_a_gap_as_large_within_inspections_but_not_significant_there_is_not_put_between_services():
+    # The same 20-point gap (60% against 80%) in both inspections; each inspection has only ten cases
+    # of one of the two groups, so the stratified test has too little to confirm it, while pooled
+    # (210 cases each) it is clear. The gap is not between services: the note must not say so.
+    counts = {
+        ("A", "male"): (120, 80),
+        ("A", "female"): (8, 2),
+        ("B", "male"): (6, 4),
+        ("B", "female"): (160, 40),
+    }
+    got = row(significance(one_question(counts)), "gender")
+    assert (got["higher_group"], got["gap_pp"]) == ("female", pytest.approx(20.0))
+    assert (got["stratified_higher_group"], got["stratified_gap_pp"]) == ("female", pytest.approx(20.0))
+    assert got["p_adjusted"] < 0.001 < 0.05 < got["p_stratified_adjusted"]
+    assert not got["significant"]
+    assert got["note"] == (
+        f"significant pooled but not within inspections (stratified adjusted p {got['p_stratified_adjusted']:.2g}): "
+        "within inspections the gap is at least half as large, but not significant, not flagged"
+    )
 
 
 def test_exact_stratified_test_when_mantel_fleiss_fails_rabbits():

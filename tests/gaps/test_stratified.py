@@ -165,6 +165,38 @@ def test_mean_score_test_ignores_strata_without_two_groups_or_without_variation(
     assert alone.statistic == pytest.approx(3.0)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_mean_score_test_of_groups_that_never_meet_adds_up_the_separate_tests(seed):
+    # Groups 0 and 1 are only ever in strata 0-2, groups 2 and 3 only in strata 3-5: two separate
+    # comparisons on one degree of freedom each, never three (a solve of the floating-point variance
+    # usually succeeds although it is singular in exact arithmetic).
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 6, 120)
+    g = np.where(s < 3, rng.integers(0, 2, 120), rng.integers(2, 4, 120))
+    x = rng.integers(0, 5, 120) / 4
+    both = mean_score_test(x, g, s, 4)
+    first, second = g < 2, g >= 2
+    one = mean_score_test(x[first], g[first], s[first], 2)
+    other = mean_score_test(x[second], g[second] - 2, s[second] - 3, 2)
+    assert both.dof == 2
+    assert both.statistic == pytest.approx(one.statistic + other.statistic, rel=1e-9)
+    assert both.pvalue == pytest.approx(stats.chi2.sf(one.statistic + other.statistic, 2), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mean_score_test_of_a_group_only_in_uninformative_strata_leaves_it_out(seed):
+    # Group 2 is only in stratum 3, where every case scores 1: the test is of groups 0 and 1.
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 3, 90)
+    g = rng.integers(0, 2, 90)
+    x = rng.integers(0, 2, 90).astype(float)
+    s, g, x = np.append(s, [3] * 6), np.append(g, [2, 2, 2, 0, 1, 0]), np.append(x, [1.0] * 6)
+    three = mean_score_test(x, g, s, 3)
+    two = mean_score_test(x[:90], g[:90], s[:90], 2)
+    assert three.dof == 1
+    assert three.statistic == pytest.approx(two.statistic, rel=1e-9)
+
+
 def test_direction_within_strata_can_oppose_the_pooled_direction():
     # Group 0 is mostly in the weak stratum: pooled it is lower, within each stratum it is higher.
     x = np.array([0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 0.9, 0.9, 0.9, 0.9])

@@ -131,6 +131,44 @@ def test_lowest_key_question_sets_the_rating_and_ties_go_to_the_first():
     ]
 
 
+def test_a_tie_at_the_lowest_fraction_on_few_cases_makes_a_candidate():
+    # 2 of 10 and 1 of 5 are both 20%: 2.1.1 is named lowest (framework order), but the rating rests
+    # as much on 2.1.2's five cases, so the standard is a candidate whichever is named.
+    cases = [case("tied", f"c{i}") for i in range(10)]
+    given = answers("tied", "2.1.1", 2, 8) + answers("tied", "2.1.1.a", 10, 0)
+    given += answers("tied", "2.1.2", 1, 4, na=5)
+    # 3 of 6 and 3 of 6 tie as well, on six cases: no sample reason (window only: 50% is an edge).
+    cases += [case("even", f"c{i}") for i in range(6)]
+    given += answers("even", "2.1.1", 3, 3) + answers("even", "2.1.1.a", 6, 0) + answers("even", "2.1.2", 3, 3)
+    con = build([inspection("tied"), inspection("even")], cases, given)
+    assert rows(con, STANDARD) == [
+        (
+            "even",
+            "2.1.1",
+            6,
+            3,
+            "requires_improvement",
+            "requires_improvement",
+            1,
+            True,
+            "lowest key question 2.1.1 at 50.0% (3 of 6) is within 5 points of the 50% boundary; "
+            "one case answered differently would change the rating (2.1.1 at 2 of 6 would give inadequate, "
+            "2.1.2 at 2 of 6 would give inadequate)",
+        ),
+        (
+            "tied",
+            "2.1.1",
+            10,
+            2,
+            "inadequate",
+            "inadequate",
+            0,
+            True,
+            "key question 2.1.2, tied lowest at 20.0%, rests on 5 case(s), 5 or fewer",
+        ),
+    ]
+
+
 def test_one_case_in_any_key_question_can_change_the_rating():
     cases = [case("both", f"c{i}") for i in range(16)]
     # 2.1.1: 8 of 10 (six cases not relevant); 2.1.2: 13 of 16. Both one case from 'good'.

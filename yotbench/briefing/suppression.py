@@ -13,6 +13,13 @@ cell tied to the suppressed ones is suppressed: one that hides it if there is on
 breakdown cell before a total, then the one leaving fewest cells exposed, then the
 smallest. The check is exact linear algebra, so it also catches a cell recovered by
 combining two totals (rows and columns of a cross-table).
+
+Linear algebra alone misses what counts being whole and never negative give away: where a
+total is shown, its suppressed members add up to the total less the members shown, and a
+sum below the threshold says each of them is that small (a sum of 0: each is 0), and, beside
+the question's % yes, how those few children were answered. So in every equation whose
+total is shown, the suppressed members must add up to at least the threshold; while they
+do not, the smallest member shown is suppressed too (the total, if every member already is).
 """
 
 from __future__ import annotations
@@ -97,7 +104,11 @@ def cells_to_suppress(
     while True:
         exposed = [k for k in recoverable(suppressed, keys, constraints) if k not in fixed]
         if not exposed:
-            return suppressed
+            short = _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order)
+            if short is None:
+                return suppressed
+            suppressed.add(short)
+            continue
         target = exposed[0]
         # Any published cell tied to a suppressed one may hide the target, not only the
         # cells of its own equations (in a table with row and column totals it is often
@@ -114,6 +125,22 @@ def cells_to_suppress(
             dict.fromkeys(pool), key=lambda k: _cost(k, target, suppressed, keys, constraints, members, values, order)
         )
         suppressed.add(best)
+
+
+def _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order) -> Hashable | None:
+    """The next cell to suppress so that, in an equation whose total is shown, the suppressed
+    members add up to at least `threshold`; None when every such equation is protected (or cannot be:
+    what is left is published elsewhere)."""
+    for c in constraints:
+        hidden = [m for m in c.members if m in suppressed]
+        if c.total in suppressed or not hidden or sum(values[m] for m in hidden) >= threshold:
+            continue
+        shown = [m for m in c.members if m not in suppressed and m not in fixed]
+        if shown:
+            return min(shown, key=lambda m: (values[m], order[m]))
+        if c.total not in fixed:
+            return c.total
+    return None
 
 
 def _cost(candidate, target, suppressed, keys, constraints, members, values, order) -> tuple:

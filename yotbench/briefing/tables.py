@@ -719,12 +719,16 @@ def differences(
     return findings, none
 
 
-def published_note(note: str) -> str:
+def published_note(note: str, figures_hidden: bool = False) -> str:
     """A gaps note as the briefing prints it: without the counts of cases it carries (the 'left out:
     3 unknown, 1 other' list, group sizes such as 'female (2)', the smallest expected count). Beside
-    the tables' totals such counts would let a [c] cell be worked out; marts.significance keeps them."""
+    the tables' totals such counts would let a [c] cell be worked out; marts.significance keeps them.
+    On a row whose figures are not shown (figures_hidden), the gap in points goes too: beside the
+    other group's percentage it would give the hidden one."""
     note = re.sub(r"left out: [^;]*", lambda m: re.sub(r"(?<![\d.])\d+ ", "", m.group(0)), note)
     note = re.sub(r" \(\d+\)", "", note)
+    if figures_hidden:
+        note = re.sub(r"the gap of [\d.]+ points", "the gap", note)
     return re.sub(r"smallest expected count [\d.]+ ", "smallest expected count ", note)
 
 
@@ -768,7 +772,7 @@ def significance_table(
                 "Stratified test": str(_value(r, "stratified_test", "none")),
                 "Stratified adjusted p": p("p_stratified_adjusted"),
                 "Significant": "Yes" if bool(_value(r, "significant", False)) else "No",
-                "Note": published_note(note) if note.strip() else NOT_APPLICABLE,
+                "Note": published_note(note, figures_hidden=hide) if note.strip() else NOT_APPLICABLE,
             }
         )
     columns = [
