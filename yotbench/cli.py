@@ -163,6 +163,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if args.date_from > args.date_to:
         print(f"yotbench brief: --from {args.date_from} is after --to {args.date_to}", file=sys.stderr)
         return EXIT_FAILED
+    if args.framework:
+        from yotbench.frameworks import load_frameworks
+
+        known = sorted(load_frameworks())
+        if args.framework not in known:
+            print(
+                f"yotbench brief: unknown framework {args.framework!r}; the frameworks are {', '.join(known)}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
     frameworks = [args.framework] if args.framework else frameworks_in_period(config, args.date_from, args.date_to)
     if not frameworks:
         print(

@@ -285,7 +285,7 @@ def test_findings_match_marts_significance_for_the_programme(built):
     _, _, path = programme(built, "yos-2018")
     mart = query(
         config,
-        "select characteristic, scope, item_id, significant from marts.significance where framework = 'yos-2018'",
+        "select characteristic, scope, item_id, test, significant from marts.significance where framework = 'yos-2018'",
     )
     table = csv_table(path, "differences")
     assert len(table) == len(mart)
@@ -302,7 +302,17 @@ def test_findings_match_marts_significance_for_the_programme(built):
         "case_type": "case type",
     }
     for c in tested - flagged:
-        assert f"There were no statistically significant differences by {words[c]}." in html
+        rows = mart[mart["characteristic"] == c]
+        ran = int((rows["test"] != "none").sum())
+        if ran == len(rows):
+            assert f"There were no statistically significant differences by {words[c]}." in html
+        elif ran:
+            assert (
+                f"There were no statistically significant differences by {words[c]} "
+                f"({ran} of the {len(rows)} comparisons could be tested)."
+            ) in html
+        else:
+            assert f"No difference by {words[c]} could be tested" in html
     assert html.count("scored significantly higher than") == int(mart["significant"].sum())
 
 
@@ -394,3 +404,8 @@ def test_cli_brief_writes_and_prints_the_folder(built, capsys):
     assert (Path(printed) / "briefing.html").exists()
     assert main(["brief", "--from", "1990-01-01", "--to", "1990-12-31", "--data-dir", str(config.data_dir)]) == 1
     assert "no inspection's fieldwork ended between 1990-01-01 and 1990-12-31" in capsys.readouterr().err
+    unknown = ["brief", "--from", "2019-04-01", "--to", "2020-03-31", "--framework", "yos-2019"]
+    assert main([*unknown, "--data-dir", str(config.data_dir)]) == 1
+    assert capsys.readouterr().err == (
+        "yotbench brief: unknown framework 'yos-2019'; the frameworks are cci-2009, sqs-2012, yos-2018\n"
+    )

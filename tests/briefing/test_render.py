@@ -107,3 +107,13 @@ def test_spread_chart_draws_dense_dots_as_one_image():
     sparse = spread_chart(_spread(600))
     assert "<image" not in sparse.svg.decode()
     assert sparse.svg.decode().count('xlink:href="#') >= 1800  # one <use> per dot
+
+
+def test_one_inspection_is_said_in_the_singular(frames, yos):
+    from yotbench.briefing.render import context
+
+    frames.inspections = frames.inspections.iloc[:1]
+    briefing = build_briefing(frames, yos, threshold=5, suppress_per_inspection=False, min_gap_pp=5)
+    intro = context(briefing, {}, [])["intro"]
+    assert intro.startswith("This briefing summarises the findings of the 1 inspection whose fieldwork ended ")
+    assert "(1 inspection);" in spread_chart(_spread(1)).alt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -285,3 +286,19 @@ def test_a_test_across_several_groups_is_worded_as_a_difference_not_a_ranking(yo
         "Asian children, lowest for cases of children of mixed ethnicity, 14 points apart (74% against 60%); stratified by "
         "inspection (adjusted p 0.020 within inspections, < 0.001 pooled)."
     )
+
+
+def test_no_difference_says_how_much_could_be_tested(frames, yos):
+    from yotbench.briefing.tables import differences
+
+    rows = frames.significance
+    # ethnic group: one comparison of two could be tested; case type: none could.
+    ethnic = rows[rows["characteristic"] == "ethnic_group"].iloc[:1]
+    untested = ethnic.assign(test="none", p_value=np.nan, p_adjusted=np.nan, significant=False)
+    case_type = untested.assign(characteristic="case_type")
+    two = pd.concat([ethnic.assign(significant=False), untested, case_type], ignore_index=True)
+    _, none = differences(two, yos, min_gap_pp=5, threshold=5)
+    assert none == [
+        "There were no statistically significant differences by ethnic group (1 of the 2 comparisons could be tested).",
+        "No difference by case type could be tested: too few cases in its groups, or only one group.",
+    ]

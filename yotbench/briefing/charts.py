@@ -186,7 +186,7 @@ def spread_chart(spread: pd.DataFrame) -> Chart | None:
         svg = _svg(fig)
     parts = [
         f"{m}: lowest {summary.at[m, 'min']:.0f}%, highest {summary.at[m, 'max']:.0f}%, "
-        f"average {summary.at[m, 'mean']:.0f}% ({int(summary.at[m, 'size'])} inspections)"
+        f"average {summary.at[m, 'mean']:.0f}% ({int(summary.at[m, 'size'])} inspection{'' if int(summary.at[m, 'size']) == 1 else 's'})"
         for m in measures
     ]
     alt = "Range chart of each measure across inspections. " + "; ".join(parts) + "."

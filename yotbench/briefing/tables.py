@@ -709,13 +709,21 @@ def differences(
     sig = ordered[ordered["significant"].fillna(False).astype(bool)]
     findings = [finding_sentence(r, framework, min_gap_pp, threshold, breakdown) for _, r in sig.iterrows()]
     char_order = {c: i for i, c in enumerate(BY_WORDS)}
-    tested = sorted(set(significance["characteristic"]), key=lambda c: char_order.get(c, 99))
     found = set(sig["characteristic"])
-    none = [
-        f"There were no statistically significant differences by {BY_WORDS.get(c, c.replace('_', ' '))}."
-        for c in tested
-        if c not in found
-    ]
+    none = []
+    for c in sorted(set(significance["characteristic"]) - found, key=lambda c: char_order.get(c, 99)):
+        by = BY_WORDS.get(c, c.replace("_", " "))
+        rows = significance["characteristic"] == c
+        ran, of = int((significance.loc[rows, "test"] != "none").sum()), int(rows.sum())
+        if ran == 0:
+            none.append(f"No difference by {by} could be tested: too few cases in its groups, or only one group.")
+        elif ran < of:
+            none.append(
+                f"There were no statistically significant differences by {by} "
+                f"({ran} of the {of} comparisons could be tested)."
+            )
+        else:
+            none.append(f"There were no statistically significant differences by {by}.")
     return findings, none
 
 
