@@ -22,7 +22,10 @@ CSV files are UTF-8 (a byte-order mark is tolerated), comma-separated, with a he
 Codes are case- and whitespace-insensitive: they are trimmed and lower-cased, and spaces or
 hyphens inside a code are read as `_` where that gives a valid code. The aliases listed below
 normalise without loss. Each such change is counted as a notice in the run summary, not an error.
-Unexpected columns are ignored with a warning. Rows are numbered as a spreadsheet shows them:
+Unexpected columns are ignored with a warning. In `data/raw/`, entries whose names start with
+`.`, `_`, `~$` or `readme` are not submissions and are passed over; inside a submission folder,
+hidden files, Excel's lock files (`~$answers.csv`), `Thumbs.db` and `desktop.ini` are no part of
+the submission (they do not make it a new version). Rows are numbered as a spreadsheet shows them:
 the header is row 1.
 
 Every rule below is checked by the validation gate; a submission that breaks any rule is

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 ROW_COLUMN = "_row"  # spreadsheet row number of each record (header = row 1)
 IGNORED_ENTRIES = re.compile(r"^(\.|_|~\$|readme)", re.IGNORECASE)
+# Files inside a submission folder that are no part of it and leave its content hash alone: hidden files,
+# the lock file Excel keeps beside a CSV it has open (~$answers.csv), Windows' Thumbs.db and desktop.ini.
+STRAY_FILES = re.compile(r"^(\.|~\$)|^(thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 MAX_LISTED = 50  # ragged rows etc. listed per file before summarising
 # One inspection's files are well under 2 MB (125 cases x 116 questions is ~0.4 MB of answers); a
 # file of 64 MB or more is rejected before it is read, so one bad drop cannot exhaust memory or time.
@@ -171,14 +174,14 @@ def has_submissions(raw_dir: Path) -> bool:
 
 
 def _files_in(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """The files under folder with their os.stat results, hidden files left out; symlinked folders
+    """The files under folder with their os.stat results, STRAY_FILES left out; symlinked folders
     are not entered (as Path.rglob). os.scandir knows what is a folder without a stat: listing the
     5,000 submission folders of scale 100 took 0.4 s with rglob and a stat per path."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 yield from _files_in(Path(entry.path))
-            elif entry.is_file() and not entry.name.startswith("."):
+            elif entry.is_file() and not STRAY_FILES.match(entry.name):
                 yield Path(entry.path), entry.stat()
 
 
@@ -430,6 +433,9 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
     display = sub.path.name
     if _too_large(sub.path, display, raw):
         return
+    if sub.path.stat().st_size == 0:
+        raw.problems.append(_problem(display, "file_empty", f"{display} is empty (0 bytes): it needs its sheets"))
+        return
     try:
         book = CalamineWorkbook.from_path(str(sub.path))
         names = list(book.sheet_names)
@@ -526,15 +532,29 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
     if sub.format == "xlsx":
         _read_workbook(sub, schemas, raw)
     else:
-        present = {p.name.lower(): p for p in sub.path.iterdir() if p.is_file()}
+        present: dict[str, list[Path]] = {}
+        for p in sorted(sub.path.iterdir()):
+            if p.is_file():
+                present.setdefault(p.name.lower(), []).append(p)
         for table, schema in schemas.items():
-            path = present.get(schema.file)
-            if path is None:
+            paths = present.get(schema.file, [])
+            if not paths:
                 if not schema.optional_table:
                     missing = f"{sub.name}/{schema.file}"
                     raw.problems.append(_problem(missing, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
             raw.found.add(table)
+            if len(paths) > 1:  # names differing only in case: which is meant cannot be told
+                names = ", ".join(p.name for p in paths)
+                raw.problems.append(
+                    _problem(
+                        f"{sub.name}/{schema.file}",
+                        "file_ambiguous",
+                        f"{sub.name} has {len(paths)} files that read as {schema.file} ({names}): keep one",
+                    )
+                )
+                continue
+            (path,) = paths
             display = f"{sub.name}/{path.name}"  # problems name the file as it is on disk
             if path.name != schema.file:
                 raw.notices.append(Notice(display, None, 1, f"file {path.name!r} read as {schema.file!r}"))

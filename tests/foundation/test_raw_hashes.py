@@ -109,3 +109,14 @@ def test_has_submissions_agrees_with_discover_without_reading_files(tmp_path):
     assert not has_submissions(raw) and discover(raw) == []  # only entries discover ignores
     (raw / "notes.txt").write_text("not a submission, but an entry to report", encoding="utf-8")
     assert has_submissions(raw) and [s.format for s in discover(raw)] == ["unknown"]
+
+
+def test_lock_files_and_thumbnails_in_a_folder_leave_its_hash_alone(tmp_path):
+    # Opening answers.csv in Excel writes ~$answers.csv beside it; Windows adds Thumbs.db and desktop.ini.
+    raw = _raw(tmp_path)
+    before = _hashes(raw)
+    for name in ("~$answers.csv", "Thumbs.db", "desktop.ini", ".DS_Store"):
+        (raw / "ashford" / name).write_bytes(b"\x00owner")
+    assert _hashes(raw) == before
+    (raw / "ashford" / "notes.txt").write_text("a file the inspector added", encoding="utf-8")
+    assert _hashes(raw)["ashford"] != before["ashford"]  # anything else is part of the submission

@@ -97,6 +97,8 @@ PASSING = [
     "inspection_pass_bom",
     "cases_pass_crlf",
 ]
+# file_ambiguous has no fixture here: two files named alike but for case cannot be checked out on a
+# case-insensitive file system; test_structure_hides_nothing.py writes one instead.
 STRUCTURAL_RULES = {
     "file_missing",
     "sheet_missing",

@@ -226,3 +226,22 @@ def test_removing_any_one_required_column_or_file_reports_exactly_that(tmp_path)
 
     assert len(expected) == 30
     assert {name: found[name] for name in expected} == expected
+
+
+def test_two_files_that_differ_only_in_case_are_ambiguous_and_neither_is_read(tmp_path):
+    raw_dir = tmp_path / "raw"
+    _submission(raw_dir, "two_answers", {"cases": _csv(_edited("cases", 4, "looked_after", "?"))})
+    # beside answers.csv, a copy with every answer 'maybe': reading either one alone would be a guess
+    maybe = [row | {"answer": "maybe"} for row in _rows("answers")]
+    (raw_dir / "two_answers" / "ANSWERS.csv").write_text(_csv(maybe), encoding="utf-8")
+    (raw_dir / "empty.xlsx").write_bytes(b"")
+    found = _found(raw_dir, tmp_path)
+    assert found["two_answers"] == [
+        ("answers.csv", None, None, "file_ambiguous"),
+        ("cases.csv", 4, "looked_after", "code_not_in_set"),
+    ]
+    raws = {raw.submission.name: raw for raw in (read_submission(sub) for sub in discover(raw_dir))}
+    assert raws["two_answers"].problems[0].message == (
+        "two_answers has 2 files that read as answers.csv (ANSWERS.csv, answers.csv): keep one"
+    )
+    assert found["empty.xlsx"] == [("", None, None, "file_empty")]  # the workbook itself
