@@ -196,6 +196,8 @@ def characteristic_results_by_period(tables: dict[str, pd.DataFrame], questions:
         )
     per_inspection = pd.concat(per_inspection, ignore_index=True)
     pooled = per_inspection.merge(periods(tables["inspections"]), on=["framework", "inspection_id"])
+    # an inspection counts for a group when some of its cases of the group are relevant (one row each)
+    pooled["with_relevant"] = pooled["relevant_cases"] > 0
     keys = [
         "framework",
         "period_kind",
@@ -209,7 +211,7 @@ def characteristic_results_by_period(tables: dict[str, pd.DataFrame], questions:
     pooled = (
         pooled.groupby(keys, dropna=False)
         .agg(
-            inspections=("inspection_id", "nunique"),
+            inspections=("with_relevant", "sum"),
             relevant_cases=("relevant_cases", "sum"),
             yes_cases=("yes_cases", "sum"),
         )

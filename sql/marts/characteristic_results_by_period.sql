@@ -20,8 +20,9 @@ pooled as (
         results.question_id,
         results.characteristic,
         results.group_value,
-        -- one results row per inspection in each group (its grain), so count(*) counts inspections
-        count(*) as inspections,
+        -- one results row per inspection in each group (its grain), so this counts the inspections
+        -- with cases of the group relevant to the question (not those whose cases all answered na)
+        count(*) filter (where results.relevant_cases > 0) as inspections,
         cast(sum(results.relevant_cases) as bigint) as relevant_cases,
         cast(sum(results.yes_cases) as bigint) as yes_cases
     from results

@@ -127,6 +127,31 @@ def test_characteristic_results_pool_inspections_and_add_up(con):
     ) == [("court", 2, 0, 0.0)]
 
 
+def test_inspections_count_only_those_with_relevant_cases_of_the_group(con):
+    # 2.1.2: p1's female case and p2's male case answered no; the other cases of both groups, na.
+    # Each group has cases in both inspections, but relevant cases in one.
+    expected = [("female", 1, 1, 0), ("male", 1, 1, 0)]
+    assert (
+        rows(
+            con,
+            """
+        select group_value, inspections, relevant_cases, yes_cases from marts.characteristic_results
+        where question_id = '2.1.2' and characteristic = 'gender' order by group_value""",
+        )
+        == expected
+    )
+    assert (
+        rows(
+            con,
+            """
+        select group_value, inspections, relevant_cases, yes_cases
+        from marts.characteristic_results_between('2019-04-01', '2021-03-31')
+        where question_id = '2.1.2' and characteristic = 'gender' order by group_value""",
+        )
+        == expected
+    )
+
+
 def test_between_macros_select_by_fieldwork_end(con):
     assert rows(
         con,
