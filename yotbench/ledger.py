@@ -264,16 +264,6 @@ class Ledger:
         rows = self.db.execute("select name from submissions where superseded_by = ? order by id", (submission_id,))
         return [r[0] for r in rows]
 
-    def rejected_awaiting(self) -> list[LedgerSubmission]:
-        """Rejected submissions whose name has not landed since."""
-        rows = self.db.execute(
-            """select s.* from submissions s
-               where s.status = 'rejected'
-                 and s.id = (select max(id) from submissions t where t.name = s.name)
-               order by s.recorded_at desc"""
-        )
-        return [self._submission(r) for r in rows]
-
     def history(self) -> list[LedgerSubmission]:
         rows = self.db.execute("select * from submissions order by id")
         return [self._submission(r) for r in rows]

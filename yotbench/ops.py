@@ -24,6 +24,20 @@ def _duration(run: dict) -> str:
     return f"{seconds:.0f}s"
 
 
+def _awaiting(config: RunConfig, ledger: Ledger) -> list:
+    """The raw entries whose content, as it is now, was last rejected: what the next run's plan holds
+    as awaiting correction (an entry removed, or put back to a landed version, no longer awaits)."""
+    from yotbench.ingest import HashCache, discover
+    from yotbench.pipeline import raw_hashes_path
+
+    found = []
+    for sub in discover(config.raw_dir, HashCache(raw_hashes_path(config))):
+        previous = ledger.latest(sub.name, sub.content_hash)
+        if previous is not None and previous.status == "rejected":
+            found.append(previous)
+    return sorted(found, key=lambda sub: sub.recorded_at, reverse=True)
+
+
 def status_text(config: RunConfig, runs: int = 5) -> str:
     """Recent runs, what is published, and what awaits correction, on one screen."""
     lines = [f"yotbench status for {config.data_dir}"]
@@ -33,7 +47,7 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
     with Ledger(config.ledger_path) as ledger:
         recent = ledger.runs(runs)
         current = ledger.current()
-        awaiting = ledger.rejected_awaiting()
+        awaiting = _awaiting(config, ledger)
         published = ledger.last_published_run()
     lines.append("  last runs:")
     for run in recent:

@@ -156,3 +156,28 @@ def test_a_later_run_says_where_an_unchanged_rejected_submissions_errors_are(tmp
     assert lines[start + 1] == (
         f"    cases_fail_case_all_na: errors in {tmp_path}/quarantine/r1/cases_fail_case_all_na/errors.csv"
     )
+
+
+def test_status_lists_what_raw_holds_as_it_was_rejected(tmp_path):
+    import shutil
+
+    from yotbench.ops import status_text
+
+    config = RunConfig(data_dir=tmp_path)
+    _process(config, "cases_fail_case_all_na", run_id="r1")
+    _process(config, "pass_csv", run_id="r1")
+    where = tmp_path / "quarantine/r1/cases_fail_case_all_na/errors.csv"
+    text = status_text(config)
+    assert "  awaiting correction (1):" in text
+    assert f"rejected in run r1; see {where}" in text.split("cases_fail_case_all_na: ")[1]
+    # pass_csv edited badly (rejected in r2), then put back as it landed: nothing of it awaits
+    landed = (config.raw_dir / "pass_csv" / "cases.csv").read_bytes()
+    (config.raw_dir / "pass_csv" / "cases.csv").write_bytes(landed.replace(b"court", b"courtroom", 1))
+    sub = next(s for s in discover(config.raw_dir) if s.name == "pass_csv")
+    assert process_submission(sub, config, "r2", rules_hash()).status == "rejected"
+    assert "    pass_csv: " in status_text(config)
+    (config.raw_dir / "pass_csv" / "cases.csv").write_bytes(landed)
+    assert "    pass_csv: " not in status_text(config)
+    # the rejected entry removed from raw/: nothing awaits
+    shutil.rmtree(config.raw_dir / "cases_fail_case_all_na")
+    assert "  awaiting correction: none" in status_text(config)
