@@ -125,12 +125,15 @@ def test_court_and_out_of_court_questions_cannot_be_subtracted_from_the_case_cha
     for g, n in COURT.items():
         assert table4[("2.1.1", g)] in (None, n)
     # 3.1.1's two small cells add up to 9 - 6 = 3 cases, under 5: that says each is at most 3 and,
-    # beside 3.1.1's % yes, how those three children were answered. So 3.1.1's male goes too, and
-    # then, through the case characteristics, 2.1.1's groups: six cells on four independent equations,
-    # none of which can be worked out, and the case characteristics stay whole.
+    # beside 3.1.1's % yes, how those three children were answered. So 3.1.1's male goes too. No case
+    # is of unknown gender: that group is listed, as 0 and so [c], in both tables, and its complements
+    # go with it (other in the case characteristics; male and female in 2.1.1). Nothing hidden can be
+    # worked out (above), and what is hidden in each table adds up to at least 5 cases.
     hidden = sorted(k for k, v in table4.items() if v is None)
-    assert hidden == [(q, g) for q in ("2.1.1", "3.1.1") for g in ("female", "male", "other")]
-    assert table3 == CASES
+    assert hidden == [("2.1.1", "female"), ("2.1.1", "male"), ("2.1.1", "unknown")] + [
+        ("3.1.1", g) for g in ("female", "male", "other", "unknown")
+    ]
+    assert table3 == {"male": 20, "female": 10, "other": None, "unknown": None}
 
 
 def test_a_share_of_a_hidden_group_is_not_printed(partitioned, yos):
@@ -151,12 +154,13 @@ def test_a_share_of_a_hidden_group_is_not_printed(partitioned, yos):
 
 
 def test_the_same_comparison_is_printed_when_its_groups_are_shown(partitioned, yos):
-    # Without 3.1.1's small cells nothing of 2.1.1 needs hiding, and the figures are printed.
+    # Without 3.1.1's small cells, male and female of 2.1.1 need no hiding, and the figures are printed
+    # (only unknown, 0 cases, and other, its complement, are [c]).
     cr = partitioned.characteristic_results
     partitioned.characteristic_results = cr[cr["question_id"] == "2.1.1"]
     briefing = build_briefing(partitioned, yos, threshold=5, suppress_per_inspection=False, min_gap_pp=5)
     _, table4 = _published(briefing)
-    assert table4 == {("2.1.1", g): n for g, n in COURT.items()}
+    assert table4 == {("2.1.1", "male"): 14, ("2.1.1", "female"): 10, ("2.1.1", "other"): None, ("2.1.1", "unknown"): None}
     row = briefing.table("differences").frame.iloc[0]
     assert row[["Higher group", "Higher %", "Lower %", "Gap (points)"]].tolist() == ["Female", 50.0, 33.3, 16.7]
     assert "16.7 points" not in briefing.findings[0] and "17 points (50% against 33%)" in briefing.findings[0]

@@ -69,15 +69,18 @@ def test_case_characteristics_primary_and_secondary_suppression(briefing):
     # complement. Ethnicity: black 3, asian 2, mixed 1, unknown 2 are below; ethnic group unknown 2
     # too, and minority ethnic (6) would give the three back from the subtotal. Looked after 8 is
     # the complement of unknown 2; age 10-14 of 18; court (22) = 25 - out of court (3); the court
-    # and out-of-court totals would give custody and youth caution back, so they stay hidden.
+    # and out-of-court totals would give custody and youth caution back, so they stay hidden. Groups
+    # with no case are listed (as 0, so [c]): left out, they would say their count is 0.
     assert rows(briefing.table("case_characteristics")) == [
         ["Gender", "Male", 18, 72.0],
         ["Gender", "Female", "[c]", "[c]"],
         ["Gender", "Other", "[c]", "[c]"],
+        ["Gender", "Unknown", "[c]", "[c]"],  # no case: listed as 0, so [c]
         ["Ethnicity", "White", 17, 68.0],
         ["Ethnicity", "Black", "[c]", "[c]"],
         ["Ethnicity", "Asian", "[c]", "[c]"],
         ["Ethnicity", "Mixed", "[c]", "[c]"],
+        ["Ethnicity", "Other", "[c]", "[c]"],  # no case
         ["Ethnicity", "Unknown", "[c]", "[c]"],
         ["Ethnic group", "White", 17, 68.0],
         ["Ethnic group", "Minority ethnic", "[c]", "[c]"],
@@ -93,7 +96,10 @@ def test_case_characteristics_primary_and_secondary_suppression(briefing):
         ["Disposal", "Referral order", 10, 40.0],
         ["Disposal", "Youth rehabilitation order", 9, 36.0],
         ["Disposal", "Custody", "[c]", "[c]"],
+        ["Disposal", "Youth conditional caution", "[c]", "[c]"],  # no case
         ["Disposal", "Youth caution", "[c]", "[c]"],
+        ["Disposal", "Community resolution", "[c]", "[c]"],  # no case
+        ["Disposal", "Other", "[c]", "[c]"],  # no case
     ]
 
 
@@ -112,6 +118,7 @@ def test_key_questions_by_group_suppressed_question_by_question(briefing):
         ["Male", 16, 68.8],
         ["Female", "[c]", "[c]"],
         ["Other", "[c]", "[c]"],
+        ["Unknown", "[c]", "[c]"],  # no case of unknown gender: 0, so [c]
         ["Looked after", "[c]", "[c]"],
         ["Not looked after", 15, 86.7],
         ["Unknown", "[c]", "[c]"],
@@ -222,8 +229,10 @@ def test_per_inspection_table_is_not_suppressed_unless_configured(frames, yos):
 
 def test_threshold_is_configurable(frames, yos):
     loose = build_briefing(frames, yos, threshold=2, suppress_per_inspection=False, min_gap_pp=5)
-    gender = loose.table("case_characteristics").frame.head(3)
-    assert gender["Cases"].tolist() == [18, 5, 2]
+    gender = loose.table("case_characteristics").frame.head(4)
+    # other (2) is shown by a threshold of 2; unknown (no case) is not, and other goes as its
+    # complement: otherwise 25 - 18 - 5 - 2 would give the 0 back
+    assert gender["Cases"].tolist() == [18, 5, "[c]", "[c]"]
     kq = loose.table("key_questions").frame.set_index("Question")
     assert kq.loc["3.1.1", ["Relevant cases", "% yes"]].tolist() == [3, 66.7]
 

@@ -418,6 +418,18 @@ class Breakdowns:
         self._question_cells = set(zip(q["question_id"], q["characteristic"], q["group_value"], strict=True))
 
 
+def _with_empty_groups(cases: pd.DataFrame) -> pd.DataFrame:
+    """The case characteristics with a row of 0 cases for each group of a characteristic no case of the
+    period has (the marts have rows only for groups with cases): a group left out would say it is 0."""
+    have = set(zip(cases["characteristic"], cases["group_value"], strict=True))
+    shown = dict.fromkeys(cases["characteristic"])
+    empty = [(c, g, 0) for c in shown for g in group_order(c) if (c, g) not in have]
+    if not empty:
+        return cases
+    extra = pd.DataFrame(empty, columns=["characteristic", "group_value", "cases"])
+    return pd.concat([cases[["characteristic", "group_value", "cases"]], extra], ignore_index=True)
+
+
 def _question_cells(
     frames: MartFrames, results: pd.DataFrame, framework: Framework, cases: pd.DataFrame
 ) -> pd.DataFrame:
@@ -484,7 +496,9 @@ def breakdowns(
     of characteristics: each characteristic adds up to all cases (and nested groups to their outer group),
     each question's groups add up to its relevant cases (published in the key questions table), and the
     two tables are tied where the counts show it (`_partition_constraints`)."""
-    cases = _ordered(frames.case_characteristics, CHARACTERISTICS).rename(columns={"cases": "count"})
+    cases = _ordered(_with_empty_groups(frames.case_characteristics), CHARACTERISTICS).rename(
+        columns={"cases": "count"}
+    )
     questions = _question_cells(frames, results, framework, cases)
     case_counts = {(r.characteristic, r.group_value): int(r.count) for r in cases.itertuples()}
     question_counts = {(r.question_id, r.characteristic, r.group_value): int(r.count) for r in questions.itertuples()}
