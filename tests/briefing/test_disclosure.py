@@ -160,7 +160,12 @@ def test_the_same_comparison_is_printed_when_its_groups_are_shown(partitioned, y
     partitioned.characteristic_results = cr[cr["question_id"] == "2.1.1"]
     briefing = build_briefing(partitioned, yos, threshold=5, suppress_per_inspection=False, min_gap_pp=5)
     _, table4 = _published(briefing)
-    assert table4 == {("2.1.1", "male"): 14, ("2.1.1", "female"): 10, ("2.1.1", "other"): None, ("2.1.1", "unknown"): None}
+    assert table4 == {
+        ("2.1.1", "male"): 14,
+        ("2.1.1", "female"): 10,
+        ("2.1.1", "other"): None,
+        ("2.1.1", "unknown"): None,
+    }
     row = briefing.table("differences").frame.iloc[0]
     assert row[["Higher group", "Higher %", "Lower %", "Gap (points)"]].tolist() == ["Female", 50.0, 33.3, 16.7]
     assert "16.7 points" not in briefing.findings[0] and "17 points (50% against 33%)" in briefing.findings[0]
