@@ -51,6 +51,8 @@ def _rule(spec: ColumnSpec) -> str:
         parts.append(f"must be a {spec.known} of the submission's framework")
     if spec.not_before:
         parts.append(f"not before `{spec.not_before}`")
+    if spec.not_in_future:
+        parts.append("not after the day it is checked")
     if spec.references:
         parts.append(f"must exist in `{spec.references}`")
     return "; ".join(parts) or "text"

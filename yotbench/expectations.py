@@ -44,6 +44,8 @@ SUBMISSION = "_submission"  # every frame carries the submission name, so frames
 FRAMES = ("cells", "inspection", "cases", "answers", "coverage", "ratings")
 INTEGER_PATTERN = r"^-?[0-9]+$"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# suffix of the inspection frame's column of days from the day of the check to a date (validation._inspection)
+DAYS_AFTER_CHECK = "_days_after_check"
 FORMULA_PATTERN = r"^[=+\-@]"
 ANSWERED = ("yes", "no")  # answers that count as a case having been read
 NOT_APPLICABLE = "na"
@@ -284,6 +286,19 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
                     spec.name,
                     "{" + spec.name + "}",
                     description=f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
+                    needs=own(spec.name),
+                )
+            )
+        if spec.not_in_future:
+            rules.append(
+                _Rule(
+                    "expect_column_values_to_be_between",
+                    {"column": f"{spec.name}{DAYS_AFTER_CHECK}", "max_value": 0},
+                    "date_in_future",
+                    f"{spec.name} {{{spec.name}}} is after the day the submission was checked",
+                    spec.name,
+                    "{" + spec.name + "}",
+                    description=f"{spec.name} is not in the future.",
                     needs=own(spec.name),
                 )
             )

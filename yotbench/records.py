@@ -38,6 +38,7 @@ class ColumnSpec:
     date: bool = False
     known: str | None = None  # "framework" | "question" | "standard"
     not_before: str | None = None
+    not_in_future: bool = False  # a date after the day the submission is checked is a typo
     references: str | None = None
     description: str = ""
 
@@ -93,6 +94,7 @@ def _column(name: str, spec: dict, required: bool, resolver) -> ColumnSpec:
         date=merged.get("format") == "date",
         known=merged.get("x-known"),
         not_before=merged.get("x-not-before"),
+        not_in_future=bool(merged.get("x-not-in-future", False)),
         references=merged.get("x-references"),
         description=merged.get("description", ""),
     )

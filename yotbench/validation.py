@@ -47,6 +47,7 @@ from yotbench.config import RunConfig
 from yotbench.errors import Problem, YotbenchError
 from yotbench.expectations import (
     ANSWERED,
+    DAYS_AFTER_CHECK,
     FRAMES,
     INTEGER_PATTERN,
     NOT_APPLICABLE,
@@ -170,9 +171,12 @@ def store_status(raw: RawSubmission, inspection_id: str | None, ledger: Ledger) 
 
 def _inspection(raws: list[RawSubmission], tables, config: RunConfig) -> pd.DataFrame:
     head = tables["inspection"].copy()
+    today = pd.Timestamp(datetime.now(UTC).date())
     for spec in load_record_schemas()["inspection"].columns.values():
         if spec.date:
             head[f"{spec.name}_date"] = pd.to_datetime(head[spec.name], format="%Y-%m-%d", errors="coerce")
+        if spec.not_in_future:
+            head[f"{spec.name}{DAYS_AFTER_CHECK}"] = (head[f"{spec.name}_date"] - today).dt.days
     first = head.drop_duplicates(SUBMISSION).set_index(SUBMISSION)["inspection_id"]
     with Ledger(config.ledger_path) as ledger:
         status = pd.DataFrame(
@@ -505,21 +509,42 @@ class _Gate:
                 failed = tuple(i for i, res in enumerate(first.results) if not res.success)
                 complete = []
                 if failed:
+                    # GX need not return results in the suite's order: expectations are matched by what
+                    # they are (type and meta, unique within a suite), never by position
+                    position = {
+                        _identity(e["type"], e["meta"]): j for j, e in enumerate(self.suite_json[name]["expectations"])
+                    }
+                    keys = [
+                        _identity(first.results[i].expectation_config.type, first.results[i].expectation_config.meta)
+                        for i in failed
+                    ]
+                    only = tuple(sorted(position[key] for key in keys))
                     # no unexpected_index_column_names: GX looks those up cell by cell (~40 us a row);
                     # the frame's index is _id, and GX returns index labels in one step
                     validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
-                    complete = list(
-                        validator.validate_expectation_suite(self.suite(name, frames.frameworks, failed)).results
-                    )
-                    for i, res in zip(failed, complete, strict=True):
+                    again = {
+                        _identity(res.expectation_config.type, res.expectation_config.meta): res
+                        for res in validator.validate_expectation_suite(
+                            self.suite(name, frames.frameworks, only)
+                        ).results
+                    }
+                    if set(again) != set(keys):
+                        raise GateCrashed(f"suite {name}: the COMPLETE pass did not repeat the failed expectations")
+                    complete = [again[key] for key in keys]
+                    for res in complete:
                         _check_crash(name, res)
-                        if res.expectation_config.meta != first.results[i].expectation_config.meta or res.success:
+                        if res.success:
                             raise GateCrashed(f"suite {name}: the COMPLETE pass did not repeat the failed expectations")
                 merged = first.to_json_dict()
                 for i, res in zip(failed, complete, strict=True):
                     merged["results"][i] = _trimmed(res.to_json_dict())
                 out[name] = {"json": merged, "complete": complete}
         return out
+
+
+def _identity(kind: str, meta: dict) -> tuple[str, str]:
+    """What an expectation is, whatever order GX returns it in: its type and its meta (rule, columns, message)."""
+    return kind, json.dumps(meta, sort_keys=True, default=str)
 
 
 def _raised(info) -> str | None:

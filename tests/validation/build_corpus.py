@@ -207,6 +207,7 @@ def fixtures() -> dict[str, dict]:
     variant("inspection_fail_value_pattern", lambda t: t["inspection"][0].update(inspection_id="fix 0001"))
     variant("inspection_fail_framework_unknown", lambda t: t["inspection"][0].update(framework="yos-2099"))
     variant("inspection_fail_date_order", lambda t: t["inspection"][0].update(fieldwork_end="2019-03-01"))
+    variant("inspection_fail_date_in_future", lambda t: t["inspection"][0].update(published="2999-06-10"))
     out["inspection_fail_inspection_id_unique"] = base()  # fails once a later-received copy has landed
 
     # cases

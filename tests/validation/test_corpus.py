@@ -53,6 +53,7 @@ FAILING = {
     "inspection_fail_value_pattern": [("inspection.csv", 2, "inspection_id", "value_pattern")],
     "inspection_fail_framework_unknown": [("inspection.csv", 2, "framework", "framework_unknown")],
     "inspection_fail_date_order": [("inspection.csv", 2, "fieldwork_end", "date_order")],
+    "inspection_fail_date_in_future": [("inspection.csv", 2, "published", "date_in_future")],
     # cases suite
     "cases_fail_value_pattern": [("cases.csv", 3, "case_ref", "value_pattern")],
     "cases_fail_value_too_long": [("cases.csv", 3, "case_ref", "value_too_long")],
@@ -228,6 +229,9 @@ def test_messages_name_the_rule_and_the_allowed_values(verdicts):
     )
     assert (
         errors["inspection_fail_date_order"].message == "fieldwork_end 2019-03-01 is before fieldwork_start 2019-03-04"
+    )
+    assert errors["inspection_fail_date_in_future"].message == (
+        "published 2999-06-10 is after the day the submission was checked"
     )
     assert errors["cases_fail_value_missing"].value is None
     assert errors["cases_fail_row_quoting"].message == (

@@ -245,3 +245,25 @@ def test_two_files_that_differ_only_in_case_are_ambiguous_and_neither_is_read(tm
         "two_answers has 2 files that read as answers.csv (ANSWERS.csv, answers.csv): keep one"
     )
     assert found["empty.xlsx"] == [("", None, None, "file_empty")]  # the workbook itself
+
+
+def test_dates_after_today_and_publication_before_fieldwork_ended_are_errors(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    raw_dir = tmp_path / "raw"
+    # fieldwork ends tomorrow: a typo (2031 for 2021) would open a financial year of its own
+    tomorrow = str(today + timedelta(days=1))
+    ahead = _edited("inspection", 2, "fieldwork_end", tomorrow)
+    ahead[0]["published"] = ""
+    _submission(raw_dir, "ends_tomorrow", {"inspection": _csv(ahead)})
+    # fieldwork ends today, published today: both allowed
+    now = _edited("inspection", 2, "fieldwork_end", str(today))
+    now[0]["published"] = str(today)
+    _submission(raw_dir, "ends_today", {"inspection": _csv(now)})
+    # published three days before the last day of fieldwork
+    _submission(raw_dir, "published_early", {"inspection": _csv(_edited("inspection", 2, "published", "2019-03-05"))})
+    found = _found(raw_dir, tmp_path)
+    assert found["ends_tomorrow"] == [("inspection.csv", 2, "fieldwork_end", "date_in_future")]
+    assert found["ends_today"] == []
+    assert found["published_early"] == [("inspection.csv", 2, "published", "date_order")]
