@@ -350,8 +350,29 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         _report_ragged(text, display, len(header), raw)
         return None
     frame = table.to_pandas()
-    frame.insert(0, ROW_COLUMN, range(2, len(frame) + 2))
+    rows = _row_numbers(text) if _EMPTY_LINE.search(text) else range(2, len(frame) + 2)
+    if len(rows) != len(frame):  # the two readers disagree on the records: do not guess the rows
+        raw.problems.append(_unreadable(display, ValueError("its rows cannot be numbered (empty lines)")))
+        return None
+    frame.insert(0, ROW_COLUMN, rows)
+    if _COMMAS_ONLY.search(text):
+        blank = frame[header].apply(lambda column: column.str.strip().eq("")).all(axis=1)
+        if blank.any():
+            raw.notices.append(Notice(display, None, int(blank.sum()), f"{int(blank.sum())} empty row(s) ignored"))
+            frame = frame[~blank.to_numpy()].reset_index(drop=True)
     return frame
+
+
+# A line with nothing on it, which pyarrow skips (a spreadsheet shows it as a row); a line of commas alone,
+# which is what a spreadsheet writes for a row it has cleared.
+_EMPTY_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")
+_COMMAS_ONLY = re.compile(r"(?:^|\r|\n)[ \t]*,[ \t,]*(?:\r|\n|$)")
+
+
+def _row_numbers(text: str) -> list[int]:
+    """The spreadsheet row of each record pyarrow reads, for a file with empty lines: it skips them, a
+    spreadsheet shows them as rows (and a record with a line break inside a quoted value is one row)."""
+    return [row for row, record in enumerate(_csv_records(text), start=1) if record][1:]  # the header is row 1
 
 
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")

@@ -136,3 +136,28 @@ def test_a_problem_names_the_file_as_it_is_on_disk(tmp_path):
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in errors] == [
         ("names/Answers.CSV", 7, "answer", "maybe", "code_not_in_set")
     ]
+
+
+def test_empty_lines_keep_the_rows_a_spreadsheet_shows_and_cleared_rows_are_ignored(tmp_path):
+    # An empty line after C001 (a spreadsheet shows it as row 3), C003's gender 'x' (so row 5), and
+    # at the end a row of commas alone: what a spreadsheet writes for a row it has cleared.
+    for ending in ("\n", "\r\n"):
+        folder = _submission(tmp_path / repr(ending), "gaps")
+        lines = (folder / "cases.csv").read_text(encoding="utf-8").splitlines()
+        lines[3] = lines[3].replace(",male,", ",x,")
+        lines.insert(2, "")
+        lines.append(",,,,,,,,")
+        (folder / "cases.csv").write_text(ending.join(lines) + ending, encoding="utf-8", newline="")
+        raw = _read(folder)
+        assert raw.problems == []
+        assert [str(n) for n in raw.notices] == ["gaps/cases.csv: 1 empty row(s) ignored"]
+        assert raw.tables["cases"][["_row", "case_ref"]].values.tolist() == [
+            [2, "C001"],
+            [4, "C002"],
+            [5, "C003"],
+            [6, "C004"],
+        ]
+        errors, _ = validate_submission(raw, config=RunConfig(data_dir=tmp_path / "data"), run_id="gaps")
+        assert [(e.file, e.row, e.column, e.value, e.rule) for e in errors] == [
+            ("gaps/cases.csv", 5, "gender", "x", "code_not_in_set")
+        ]
