@@ -1,5 +1,7 @@
 -- The overall score adds the scores of every scored standard; it and the overall rating are
--- given only when every scored standard is rated (complete), never estimated.
+-- given only when every scored standard is rated, never estimated: the final (published) score
+-- when every standard has a final rating (complete), the rule score when every standard has a rule
+-- rating. A panel's override can rate a standard that no case made rateable by the rule.
 with standard_ratings as (
     select * from marts.standard_ratings
 ),
@@ -41,7 +43,8 @@ scored as (
         inspections.cases,
         totals.standards,
         totals.final_rated as standards_rated,
-        totals.rule_rated = totals.standards and totals.final_rated = totals.standards as complete,
+        totals.final_rated = totals.standards as complete,
+        totals.rule_rated = totals.standards as rule_complete,
         frameworks.max_score,
         case when totals.rule_rated = totals.standards then totals.rule_total end as rule_score,
         case when totals.final_rated = totals.standards then totals.final_total end as final_score
@@ -64,7 +67,7 @@ final as (
         scored.cases,
         scored.standards,
         scored.standards_rated,
-        case when scored.complete then scored.rule_score end as rule_score,
+        case when scored.rule_complete then scored.rule_score end as rule_score,
         case when scored.complete then scored.final_score end as final_score,
         scored.max_score,
         rule_bands.rating as rule_rating,
@@ -74,7 +77,7 @@ final as (
     left join overall_bands as rule_bands
         on
             scored.framework = rule_bands.framework
-            and scored.complete
+            and scored.rule_complete
             and scored.rule_score between rule_bands.min_score and rule_bands.max_score
     left join overall_bands as final_bands
         on

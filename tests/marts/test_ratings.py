@@ -256,3 +256,25 @@ def test_no_relevant_key_question_leaves_a_case_standard_unrated():
     con = build([inspection("none")], cases, given, ratings)
     assert rows(con, STANDARD) == [("none", None, None, None, None, None, None, False, None)]
     assert rows(con, "select complete, final_score from marts.inspection_ratings") == [(False, None)]
+
+
+def test_an_override_rating_a_standard_the_rule_could_not_gives_the_published_score():
+    # 2.1 has no relevant case, so no rule rating; the panel rated it good. 1.1 is judged good.
+    # The published (final) score exists, 4 of 6; the rule score cannot be given.
+    cases = [case("panel", "c0")]
+    given = answers("panel", "2.1.1", 0, 0, na=1) + answers("panel", "2.1.1.a", 0, 0, na=1)
+    given += answers("panel", "2.1.2", 0, 0, na=1)
+    ratings = [
+        {"inspection_id": "panel", "standard_id": "1.1", "rating": "good", "kind": "judgement"},
+        {"inspection_id": "panel", "standard_id": "2.1", "rating": "good", "kind": "override", "reason": "panel"},
+    ]
+    con = build([inspection("panel")], cases, given, ratings)
+    assert rows(
+        con, "select standard_id, rule_rating, final_rating, score from marts.standard_ratings order by standard_id"
+    ) == [("1.1", "good", "good", 2), ("2.1", None, "good", 2)]
+    assert rows(
+        con,
+        """
+        select standards, standards_rated, rule_score, final_score, rule_rating, final_rating, complete
+        from marts.inspection_ratings""",
+    ) == [(2, 2, None, 4, None, "good", True)]
