@@ -638,6 +638,11 @@ def benjamini_hochberg(p: pd.Series) -> pd.Series:
     return out
 
 
+def _higher(group) -> str:
+    """'female is higher', or, where the two groups' means are equal (a rank test can still differ), so."""
+    return f"{group} is higher" if isinstance(group, str) else "neither group is higher"
+
+
 def _within_words(row) -> str:
     """What a pooled gap that the stratified test does not confirm looks like within inspections.
 
@@ -683,8 +688,8 @@ def _decide(result: pd.DataFrame, alpha: float, min_gap_pp: float) -> pd.DataFra
                 )
             elif is_pooled and is_within and not agrees:
                 extra.append(
-                    f"within inspections {row.stratified_higher_group} is higher, pooled "
-                    f"{row.higher_group}: not flagged"
+                    f"within inspections {_higher(row.stratified_higher_group)}, pooled "
+                    f"{_higher(row.higher_group)}: not flagged"
                 )
             elif is_pooled and is_within and row.gap_pp < min_gap_pp:
                 extra.append(

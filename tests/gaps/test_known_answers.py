@@ -261,3 +261,27 @@ def test_case_scores_keep_cases_of_different_inspections_apart():
     second = per_case([("female", {"2.1.1": "no"})] * 5 + [("male", {"2.1.1": "yes"})] * 5, inspection="ins-2")
     got = row(significance(pd.concat([first, second], ignore_index=True)), "gender", "standard", "2.1")
     assert (got["n_cases"], got["higher_pct"], got["lower_pct"], got["n_strata"]) == (20, 50.0, 50.0, 2)
+
+
+def test_a_disagreement_with_equal_pooled_means_is_not_written_as_pooled_none():
+    from yotbench.gaps import _decide
+
+    # Mann-Whitney can find a difference where the means are equal: pooled there is no higher group.
+    row = {c: None for c in COLUMNS} | {
+        "framework": "yos-2018",
+        "scope": "standard",
+        "item_id": "2.1",
+        "characteristic": "gender",
+        "groups_compared": "male vs female",
+        "test": "mann_whitney",
+        "stratified_test": "cmh_mean_score",
+        "p_value": 0.001,
+        "p_stratified": 0.002,
+        "gap_pp": 0.0,
+        "stratified_higher_group": "female",
+        "stratified_gap_pp": 4.0,
+        "note": "",
+    }
+    decided = _decide(pd.DataFrame([row], columns=list(COLUMNS)), 0.05, 5.0).iloc[0]
+    assert not decided["significant"]
+    assert decided["note"] == "within inspections female is higher, pooled neither group is higher: not flagged"
