@@ -339,6 +339,8 @@ def test_lineage_lists_the_submissions_with_hashes(built):
     lineage = json.loads((path / "lineage.json").read_text(encoding="utf-8"))
     assert lineage["run_id"] == "20240101T000000Z-brief1"
     assert lineage["yotbench_version"] == __version__
+    assert lineage["marts_db"] == "marts/yotbench.duckdb"  # within the data folder: no local path published
+    assert str(config.data_dir) not in (path / "lineage.json").read_text(encoding="utf-8")
     expected = sorted(
         (s["submission"], s["content_hash"]) for s in current_submissions(config) if s["framework"] == "cci-2009"
     )

@@ -28,8 +28,8 @@ def test_headline(briefing):
     assert rows(briefing.table("headline")) == [
         ["Framework", "Youth offending services inspection (12 standards) (yos-2018)"],
         ["Period", "2019-04-01 to 2020-03-31"],
-        ["Inspections", "3"],
-        ["Cases", "25"],
+        ["Inspections", 3],
+        ["Cases", 25],
     ]
 
 

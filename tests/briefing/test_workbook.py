@@ -101,6 +101,8 @@ def test_xlsx_tables_match_the_csv_files(written):
     assert [[norm(v) for v in r] for r in body] == [[norm(v) for v in r] for r in csv_rows[1:]]
     assert body[1] == ["Gender", "Female", "[c]", "[c]"]
     assert body[0] == ["Gender", "Male", 18, 72]
+    _, headline = table_rows(grid, "Table 1")
+    assert headline[2:] == [["Inspections", 3], ["Cases", 25]]  # counts stored as numbers, not text
 
 
 def openpyxl_grid(path) -> dict[str, list[list[object]]]:

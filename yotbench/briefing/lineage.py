@@ -28,7 +28,10 @@ def collect(
         "run_id": run_id,
         "written_at": (written_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "yotbench_version": __version__,
-        "marts_db": str(marts),
+        # where the marts are within the data folder: the published file names no local path
+        "marts_db": marts.relative_to(config.data_dir).as_posix()
+        if marts.is_relative_to(config.data_dir)
+        else marts.name,
         "marts_db_modified": (
             datetime.fromtimestamp(marts.stat().st_mtime, UTC).isoformat(timespec="seconds") if marts.exists() else None
         ),

@@ -1085,8 +1085,9 @@ def headline_table(head: dict, threshold: int) -> Table:
     rows = [
         ("Framework", f"{head['framework']} ({head['framework_id']})"),
         ("Period", f"{head['date_from'].isoformat()} to {head['date_to'].isoformat()}"),
-        ("Inspections", str(head["inspections"])),
-        ("Cases", SUPPRESSED if 0 < cases < threshold else str(cases)),
+        # counts as numbers, so a spreadsheet stores them as numbers (text only where a cell is text)
+        ("Inspections", int(head["inspections"])),
+        ("Cases", SUPPRESSED if 0 < cases < threshold else int(cases)),
     ]
     return Table(
         "headline",
