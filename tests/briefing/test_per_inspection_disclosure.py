@@ -41,7 +41,7 @@ def test_a_second_inspection_is_hidden_as_the_complement(strict):
         ["yos-00003", "Bram <b>ley</b> | YOS", "2020-01-06", "2020-01-10", "[c]", 31, "Outstanding"],
     ]
     assert strict.table("inspections").notes == ["per_inspection_suppressed", "period"]
-    assert rows(strict.table("headline"))[-1] == ["Cases", "25"]
+    assert rows(strict.table("headline"))[-1] == ["Cases", 25]
 
 
 def _pinned(hidden: list[str], equations: list[dict[str, int]]) -> list[str]:

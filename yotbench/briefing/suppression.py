@@ -19,7 +19,8 @@ total is shown, its suppressed members add up to the total less the members show
 sum below the threshold says each of them is that small (a sum of 0: each is 0), and, beside
 the question's % yes, how those few children were answered. So in every equation whose
 total is shown, the suppressed members must add up to at least the threshold; while they
-do not, the smallest member shown is suppressed too (the total, if every member already is).
+do not, the smallest member shown is suppressed too (the total, where the members left are
+published elsewhere and cannot be).
 """
 
 from __future__ import annotations
@@ -69,9 +70,20 @@ def recoverable(suppressed: set[Hashable], keys: list[Hashable], constraints: Se
     space is zero at that cell: one singular value decomposition answers for every cell."""
     if not suppressed or not constraints:
         return []
-    a = _matrix(keys, constraints)
+    return _recoverable(_matrix(keys, constraints), keys, suppressed)
+
+
+def _recoverable(a: np.ndarray, keys: list[Hashable], suppressed: set[Hashable]) -> list[Hashable]:
+    """recoverable() on the equations' matrix, built once per table (cells_to_suppress calls this for every
+    candidate complement). Equations that touch no suppressed cell are left out: they do not change the
+    null space, and the decomposition is of the few rows that do."""
     cols = [i for i, k in enumerate(keys) if k in suppressed]
+    if not cols:
+        return []
     sub = a[:, cols]
+    sub = sub[np.any(sub != 0, axis=1)]
+    if not len(sub):
+        return []
     _, singular, vt = np.linalg.svd(sub, full_matrices=True)
     tolerance = (singular.max() if singular.size else 0.0) * max(sub.shape) * np.finfo(float).eps
     null_space = vt[int((singular > tolerance).sum()) :]
@@ -100,9 +112,10 @@ def cells_to_suppress(
     order = {k: i for i, k in enumerate(keys)}
     members = {m for c in constraints for m in c.members}
     fixed = set(published or ())
-    fixed |= set(recoverable(set(keys) - fixed, keys, constraints)) if fixed else set()
+    a = _matrix(keys, constraints)
+    fixed |= set(_recoverable(a, keys, set(keys) - fixed)) if fixed and constraints else set()
     while True:
-        exposed = [k for k in recoverable(suppressed, keys, constraints) if k not in fixed]
+        exposed = [k for k in _recoverable(a, keys, suppressed) if k not in fixed] if constraints else []
         if not exposed:
             short = _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order)
             if short is None:
@@ -121,9 +134,7 @@ def cells_to_suppress(
             if k not in suppressed and k not in fixed
         ]
 
-        best = min(
-            dict.fromkeys(pool), key=lambda k: _cost(k, target, suppressed, keys, constraints, members, values, order)
-        )
+        best = min(dict.fromkeys(pool), key=lambda k: _cost(k, target, suppressed, keys, a, members, values, order))
         suppressed.add(best)
 
 
@@ -143,7 +154,7 @@ def _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order) 
     return None
 
 
-def _cost(candidate, target, suppressed, keys, constraints, members, values, order) -> tuple:
+def _cost(candidate, target, suppressed, keys, a, members, values, order) -> tuple:
     """Prefer a cell that hides the target, a breakdown cell over a total, fewest left exposed, the smallest."""
-    left = recoverable(suppressed | {candidate}, keys, constraints)
+    left = _recoverable(a, keys, suppressed | {candidate})
     return (target in left, candidate not in members, len(left), values[candidate], order[candidate])
