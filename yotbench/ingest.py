@@ -350,12 +350,12 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         _report_ragged(text, display, len(header), raw)
         return None
     frame = table.to_pandas()
-    rows = _row_numbers(text) if _EMPTY_LINE.search(text) else range(2, len(frame) + 2)
+    rows = _row_numbers(text) if _has_empty_line(text) else range(2, len(frame) + 2)
     if len(rows) != len(frame):  # the two readers disagree on the records: do not guess the rows
         raw.problems.append(_unreadable(display, ValueError("its rows cannot be numbered (empty lines)")))
         return None
     frame.insert(0, ROW_COLUMN, rows)
-    if _COMMAS_ONLY.search(text):
+    if _may_have_commas_only(text) and _COMMAS_ONLY.search(text):
         blank = frame[header].apply(lambda column: column.str.strip().eq("")).all(axis=1)
         if blank.any():
             raw.notices.append(Notice(display, None, int(blank.sum()), f"{int(blank.sum())} empty row(s) ignored"))
@@ -365,8 +365,18 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
 
 # A line with nothing on it, which pyarrow skips (a spreadsheet shows it as a row); a line of commas alone,
 # which is what a spreadsheet writes for a row it has cleared.
-_EMPTY_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")
 _COMMAS_ONLY = re.compile(r"(?:^|\r|\n)[ \t]*,[ \t,]*(?:\r|\n|$)")
+
+
+def _has_empty_line(text: str) -> bool:
+    """Whether a line end (CR LF, CR or LF) is followed by another: \n\n, \n\r or \r\r somewhere (\r\n\r\n
+    holds \n\r, \r\n\n holds \n\n). Substring search, a few times faster than a regex on every file landed."""
+    return "\n\n" in text or "\n\r" in text or "\r\r" in text
+
+
+def _may_have_commas_only(text: str) -> bool:
+    """False when no line can start with a comma, a space or a tab (so _COMMAS_ONLY cannot match)."""
+    return text[:1] in (",", " ", "\t") or any(f"{end}{c}" in text for end in "\n\r" for c in ", \t")
 
 
 def _row_numbers(text: str) -> list[int]:

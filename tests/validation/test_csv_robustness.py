@@ -161,3 +161,18 @@ def test_empty_lines_keep_the_rows_a_spreadsheet_shows_and_cleared_rows_are_igno
         assert [(e.file, e.row, e.column, e.value, e.rule) for e in errors] == [
             ("gaps/cases.csv", 5, "gender", "x", "code_not_in_set")
         ]
+
+
+def test_the_quick_checks_for_empty_and_comma_only_lines_agree_with_their_patterns():
+    import random
+    import re
+
+    from yotbench.ingest import _COMMAS_ONLY, _has_empty_line, _may_have_commas_only
+
+    empty_line = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")  # a line end, then another
+    rng = random.Random(7)
+    pieces = ["a", ",", "\n", "\r", " ", "\t", "\r\n"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _has_empty_line(text) == bool(empty_line.search(text)), repr(text)
+        assert _may_have_commas_only(text) or not _COMMAS_ONLY.search(text), repr(text)
