@@ -247,59 +247,64 @@ def _column_rules(schema: RecordSchema) -> list[_Rule]:
     def own(*names: str) -> tuple[str, ...]:
         return tuple(f"{schema.name}.{name}" for name in names)
 
+    def of_column(spec, expectation: str, kwargs: dict, rule: str, message: str, description: str) -> _Rule:
+        """A rule on one column's own values: errors name the column and its value."""
+        return _Rule(
+            expectation,
+            kwargs,
+            rule,
+            message,
+            spec.name,
+            "{" + spec.name + "}",
+            description=description,
+            needs=own(spec.name),
+        )
+
     for spec in schema.columns.values():
         if spec.pattern and not spec.known:
             rules.append(
-                _Rule(
+                of_column(
+                    spec,
                     "expect_column_values_to_match_regex",
                     {"column": spec.name, "regex": _non_capturing(spec.pattern)},
                     "value_pattern",
                     f"{{{spec.name}!r}} does not have the form "
                     + _literal(spec.pattern)
                     + (f" ({_literal(spec.description.rstrip('.'))})" if spec.description else ""),
-                    spec.name,
-                    "{" + spec.name + "}",
-                    description=f"{spec.name} matches {spec.pattern}.",
-                    needs=own(spec.name),
+                    f"{spec.name} matches {spec.pattern}.",
                 )
             )
         if spec.max_length is not None:
             rules.append(
-                _Rule(
+                of_column(
+                    spec,
                     "expect_column_value_lengths_to_be_between",
                     {"column": spec.name, "max_value": spec.max_length},
                     "value_too_long",
                     f"{{{spec.name}!r}} is longer than {spec.max_length} characters",
-                    spec.name,
-                    "{" + spec.name + "}",
-                    description=f"{spec.name} is at most {spec.max_length} characters.",
-                    needs=own(spec.name),
+                    f"{spec.name} is at most {spec.max_length} characters.",
                 )
             )
         if spec.type == "integer" and (spec.minimum is not None or spec.maximum is not None):
             rules.append(
-                _Rule(
+                of_column(
+                    spec,
                     "expect_column_values_to_be_between",
                     {"column": f"{spec.name}_number", "min_value": spec.minimum, "max_value": spec.maximum},
                     "value_out_of_range",
                     f"{{{spec.name}}} is outside {spec.minimum}-{spec.maximum}",
-                    spec.name,
-                    "{" + spec.name + "}",
-                    description=f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
-                    needs=own(spec.name),
+                    f"{spec.name} is between {spec.minimum} and {spec.maximum}.",
                 )
             )
         if spec.not_in_future:
             rules.append(
-                _Rule(
+                of_column(
+                    spec,
                     "expect_column_values_to_be_between",
                     {"column": f"{spec.name}{DAYS_AFTER_CHECK}", "max_value": 0},
                     "date_in_future",
                     f"{spec.name} {{{spec.name}}} is after the day the submission was checked",
-                    spec.name,
-                    "{" + spec.name + "}",
-                    description=f"{spec.name} is not in the future.",
-                    needs=own(spec.name),
+                    f"{spec.name} is not in the future.",
                 )
             )
         if spec.not_before:
