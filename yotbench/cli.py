@@ -64,6 +64,7 @@ def _config(args: argparse.Namespace, **extra):
         "dask_address",
         "suppress_below",
         "suppress_per_inspection",
+        "contact",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -246,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             default=None,
             help="suppress the per-inspection table too (default: not suppressed)",
+        )
+        p.add_argument(
+            "--contact",
+            metavar="TEXT",
+            help="whom readers of the briefings contact, for their cover sheet (e.g. a team and its email)",
         )
 
     run = sub.add_parser("run", help="land new submissions and publish marts and briefings (the nightly flow)")

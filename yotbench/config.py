@@ -39,6 +39,9 @@ class RunConfig(BaseModel):
     task_runner: TaskRunner = "threads"
     dask_address: str | None = Field(default=None, description="Scheduler address for task_runner=dask.")
     briefing: bool = Field(default=True, description="Write the periodic briefings after the marts.")
+    contact: str | None = Field(
+        default=None, max_length=500, description="Whom readers of the briefings contact (their cover sheet)."
+    )
 
     @field_validator("data_dir")
     @classmethod

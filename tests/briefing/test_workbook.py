@@ -169,3 +169,20 @@ def test_markdown_link_in_submission_text_stays_text(tmp_path):
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "click me" in c.value]
     assert [c.value for c in cells] == ["[click me](http://evil.example) $$suppression$$"]
     assert cells[0].hyperlink is None
+
+
+def test_the_cover_names_the_contact_configured(tmp_path):
+    from datetime import UTC, datetime
+
+    from tests.briefing.conftest import crafted_frames
+    from yotbench.briefing import write_briefing_from_frames
+    from yotbench.config import RunConfig
+
+    contact = "Inspection analysis team, analysis@example.gov.uk"
+    config = RunConfig(data_dir=tmp_path / "data", contact=contact)
+    out = write_briefing_from_frames(
+        crafted_frames(), config, run_id="20200401T000000Z-abc123", written_at=datetime(2020, 4, 1, 2, 0, tzinfo=UTC)
+    )
+    cells = [c for row in openpyxl.load_workbook(out / "tables.xlsx")["Cover"].iter_rows(values_only=True) for c in row]
+    assert contact in cells
+    assert cells.index(contact) == cells.index("Contact") + 1  # the first line under the heading

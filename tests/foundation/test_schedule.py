@@ -75,11 +75,15 @@ def test_the_suppression_threshold_and_per_inspection_switch_are_options(tmp_pat
     period = ["--from", "2020-04-01", "--to", "2021-03-31"] if command == "brief" else []
     plain = _config(build_parser().parse_args([command, "--data-dir", str(tmp_path), *period]))
     assert (plain.suppress_below, plain.suppress_per_inspection) == (5, False)
+    assert plain.contact is None
     args = build_parser().parse_args(
         [command, "--data-dir", str(tmp_path), *period, "--suppress-below", "10", "--suppress-per-inspection"]
+        + ["--contact", "Analysis team, analysis@example.gov.uk"]
     )
     config = _config(args)
     assert (config.suppress_below, config.suppress_per_inspection) == (10, True)
+    assert config.contact == "Analysis team, analysis@example.gov.uk"
     if command == "serve":
         parameters = deployment(config).parameters["config"]
         assert (parameters["suppress_below"], parameters["suppress_per_inspection"]) == (10, True)
+        assert parameters["contact"] == "Analysis team, analysis@example.gov.uk"

@@ -65,7 +65,7 @@ def sources_table(lineage: dict) -> Table:
     )
 
 
-def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table]) -> CoverText:
+def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table], contact: str | None = None) -> CoverText:
     threshold = briefing.threshold
     return CoverText(
         title=ctx["title"],
@@ -83,7 +83,8 @@ def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table]) -> 
             "How the figures are made: docs/briefing.md in the yotbench repository.",
         ],
         contact=[
-            "Produced by the yotbench pipeline. The nightly run rewrites this briefing when new submissions land."
+            *([contact] if contact else []),
+            "Produced by the yotbench pipeline. The nightly run rewrites this briefing when new submissions land.",
         ],
     )
 
@@ -118,7 +119,9 @@ def write_briefing_from_frames(
     with atomic_dir(target) as tmp:
         (tmp / "briefing.html").write_text(render_html(ctx), encoding="utf-8")
         (tmp / "briefing.md").write_text(render_markdown(ctx), encoding="utf-8")
-        write_xlsx(tmp / "tables.xlsx", tables, cover(briefing, ctx, lineage, tables), config.suppress_below)
+        write_xlsx(
+            tmp / "tables.xlsx", tables, cover(briefing, ctx, lineage, tables, config.contact), config.suppress_below
+        )
         write_ods(tmp / "tables.ods", tmp / "tables.xlsx")
         checkpoint("briefing", config.data_dir)  # folder half-written: the crash tests stop here
         write_csvs(tmp / "csv", tables)
