@@ -350,10 +350,12 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
         _report_ragged(text, display, len(header), raw)
         return None
     frame = table.to_pandas()
-    rows = _row_numbers(text) if _has_empty_line(text) else range(2, len(frame) + 2)
-    if len(rows) != len(frame):  # the two readers disagree on the records: do not guess the rows
-        raw.problems.append(_unreadable(display, ValueError("its rows cannot be numbered (empty lines)")))
-        return None
+    rows = range(2, len(frame) + 2)
+    if _has_empty_line(text):  # pyarrow skips empty lines, a spreadsheet shows them as rows
+        rows = _row_numbers(text)
+        if len(rows) != len(frame):  # the two readers disagree on the records: do not guess the rows
+            raw.problems.append(_unreadable(display, ValueError("its rows cannot be numbered (empty lines)")))
+            return None
     frame.insert(0, ROW_COLUMN, rows)
     if _may_have_commas_only(text) and _COMMAS_ONLY.search(text):
         blank = frame[header].apply(lambda column: column.str.strip().eq("")).all(axis=1)
@@ -363,8 +365,7 @@ def _read_csv(path: Path, display: str, raw: RawSubmission) -> pd.DataFrame | No
     return frame
 
 
-# A line with nothing on it, which pyarrow skips (a spreadsheet shows it as a row); a line of commas alone,
-# which is what a spreadsheet writes for a row it has cleared.
+# A line of commas alone (and spaces or tabs): what a spreadsheet writes for a row it has cleared.
 _COMMAS_ONLY = re.compile(r"(?:^|\r|\n)[ \t]*,[ \t,]*(?:\r|\n|$)")
 
 
@@ -569,17 +570,17 @@ def read_submission(sub: Submission, only: Iterable[str] | None = None) -> RawSu
                 present.setdefault(p.name.lower(), []).append(p)
         for table, schema in schemas.items():
             paths = present.get(schema.file, [])
+            contract = f"{sub.name}/{schema.file}"  # a file that is not there (or not one) by its contract name
             if not paths:
                 if not schema.optional_table:
-                    missing = f"{sub.name}/{schema.file}"
-                    raw.problems.append(_problem(missing, "file_missing", f"{sub.name} has no {schema.file}"))
+                    raw.problems.append(_problem(contract, "file_missing", f"{sub.name} has no {schema.file}"))
                 continue
             raw.found.add(table)
             if len(paths) > 1:  # names differing only in case: which is meant cannot be told
                 names = ", ".join(p.name for p in paths)
                 raw.problems.append(
                     _problem(
-                        f"{sub.name}/{schema.file}",
+                        contract,
                         "file_ambiguous",
                         f"{sub.name} has {len(paths)} files that read as {schema.file} ({names}): keep one",
                     )

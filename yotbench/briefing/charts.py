@@ -155,6 +155,11 @@ def gap_chart(gaps: pd.DataFrame) -> Chart | None:
     return Chart("gaps", "Gaps by case characteristic", alt, svg)
 
 
+def inspections_text(n: int) -> str:
+    """'1 inspection', '12 inspections'."""
+    return "1 inspection" if n == 1 else f"{n} inspections"
+
+
 def spread_chart(spread: pd.DataFrame) -> Chart | None:
     """For each % measure: every inspection as a dot, the range as a line, the average as a bar mark.
 
@@ -186,7 +191,7 @@ def spread_chart(spread: pd.DataFrame) -> Chart | None:
         svg = _svg(fig)
     parts = [
         f"{m}: lowest {summary.at[m, 'min']:.0f}%, highest {summary.at[m, 'max']:.0f}%, "
-        f"average {summary.at[m, 'mean']:.0f}% ({int(summary.at[m, 'size'])} inspection{'' if int(summary.at[m, 'size']) == 1 else 's'})"
+        f"average {summary.at[m, 'mean']:.0f}% ({inspections_text(int(summary.at[m, 'size']))})"
         for m in measures
     ]
     alt = "Range chart of each measure across inspections. " + "; ".join(parts) + "."

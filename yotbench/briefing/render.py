@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from yotbench.briefing.charts import Chart, area_chart, gap_chart, spread_chart
+from yotbench.briefing.charts import Chart, area_chart, gap_chart, inspections_text, spread_chart
 from yotbench.briefing.suppression import SHORTHAND, SUPPRESSED
 from yotbench.briefing.tables import NOTES, Briefing, Section, Table
 
@@ -95,10 +95,6 @@ def question_sentence(r, threshold: int) -> str:
     )
 
 
-def _inspections(n) -> str:
-    return "1 inspection" if str(n) == "1" else f"{n} inspections"
-
-
 def _long_date(d) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
 
@@ -114,7 +110,7 @@ def context(briefing: Briefing, lineage: dict, tables: list[Table]) -> dict:
         f"{_long_date(head['date_from'])} to {_long_date(head['date_to'])}"
     )
     intro = (
-        f"This briefing summarises the findings of the {_inspections(head['inspections'])} whose fieldwork ended "
+        f"This briefing summarises the findings of the {inspections_text(int(head['inspections']))} whose fieldwork ended "
         f"between {_long_date(head['date_from'])} and {_long_date(head['date_to'])}, covering {cases_text} cases. "
         "It is published so that services can benchmark their own performance against these findings."
     )

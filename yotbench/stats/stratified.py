@@ -77,10 +77,10 @@ def mean_score_test(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> Stra
     # The rank, not a failed solve, decides: when the groups fall into sets that never share an
     # informative stratum, or a group is in none, v is singular in exact arithmetic but its floating-
     # point copy usually is not, and a solve would then count k - 1 degrees of freedom. Each set of
-    # groups is then tested on its own, and the statistics and degrees of freedom add up.
+    # groups is then tested on its own, and the statistics and degrees of freedom add up (the
+    # pseudo-inverse is the inverse when v has full rank).
     dof = int(np.linalg.matrix_rank(v, hermitian=True))
-    inverse = np.linalg.inv(v) if dof == k - 1 else np.linalg.pinv(v, hermitian=True)
-    statistic = float(d @ inverse @ d)
+    statistic = float(d @ np.linalg.pinv(v, hermitian=True) @ d)
     if dof == 0:
         return StratifiedResult("cmh_mean_score", np.nan, None, np.nan, int(keep.sum()))
     return StratifiedResult("cmh_mean_score", statistic, dof, float(stats.chi2.sf(statistic, dof)), int(keep.sum()))
