@@ -54,7 +54,7 @@ def write_data_docs(config: RunConfig, run_id: str) -> Path | None:
 
 @task(name="build_marts", **PURE)
 def build_marts(config: RunConfig, run_id: str) -> Path:
-    return marts.build_marts(config, run_id)
+    return marts.build_marts(config, run_id, incremental=not config.rebuild)
 
 
 @task(name="test_gaps", **PURE)
@@ -155,6 +155,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 record.notes.append(f"rebuilt and published: {reason}")
                 with record.timing("marts"):
                     tmp = build_marts(config, run_id)
+                record.notes.append(marts.build_summary(tmp))
                 try:
                     with record.timing("gaps"):
                         record.outputs["significance_rows"] = test_gaps(tmp, config)

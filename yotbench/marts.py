@@ -20,6 +20,7 @@ The build is split so another step can add tables before publishing:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -38,12 +39,12 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from yotbench.config import SQL_DIR, RunConfig
+from yotbench.config import SCHEMAS_DIR, SQL_DIR, RunConfig
 from yotbench.errors import YotbenchError
 from yotbench.faults import checkpoint
 from yotbench.frameworks import Framework, load_frameworks
 from yotbench.landing import ARROW_SCHEMAS
-from yotbench.store import STORE_TABLES, current_files
+from yotbench.store import STORE_TABLES, current_files, current_submissions
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,15 @@ class Sidecar(_Strict):
     columns: dict[str, str] = {}
     invariants: list[Invariant] = []
     examples: list[Example] = []
+    # Each inspection's rows are a function of that inspection's landed data alone (and of the
+    # frameworks), and so is every invariant: an incremental build recomputes and checks only the
+    # rows of the inspections that changed (docs/marts.md, "Incremental builds").
+    per_inspection: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Sidecar:
+        if self.per_inspection and "inspection_id" not in self.grain:
+            raise ValueError("a per_inspection model has inspection_id in its grain")
         for name in [*self.grain, *self.parameters, *self.columns]:
             if not _IDENTIFIER.match(name):
                 raise ValueError(f"{name!r} is not a plain lower-case identifier")
@@ -157,9 +164,13 @@ def _read_model(path: Path, layer: str) -> Model:
     if sidecar.materialized == "external":
         return Model(name, layer, sidecar, "", frozenset(), path)
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    return Model(name, layer, sidecar, sql, _refs(sql), path)
+
+
+def _refs(sql: str) -> frozenset[str]:
+    """The models a piece of SQL reads: stg_/int_ names and marts.<name>."""
     code = _COMMENT.sub("", sql.lower())
-    refs = set(_MODEL_REF.findall(code)) | {f"marts.{m}" for m in _MART_REF.findall(code)}
-    return Model(name, layer, sidecar, sql, frozenset(refs), path)
+    return frozenset(_MODEL_REF.findall(code)) | {f"marts.{m}" for m in _MART_REF.findall(code)}
 
 
 @cache
@@ -194,7 +205,45 @@ def load_models(sql_dir: Path = SQL_DIR) -> tuple[Model, ...]:
 
     for key in models:
         visit(key, ())
+    _check_per_inspection(ordered)
     return tuple(ordered)
+
+
+def _check_per_inspection(ordered: list[Model]) -> None:
+    """What an incremental build relies on, checked when the models are read.
+
+    A per_inspection model reads only per_inspection models and models that no inspection's data
+    reaches (the frameworks' marts); what pools inspections never reads a per_inspection case-level
+    table, in its SQL or its invariants, since an incremental build holds those for the changed
+    inspections only. Staging models read the landed store, so every model is reached through them."""
+    by_relation = {m.relation: m for m in ordered}
+    reached: set[str] = set()  # models that read inspections' data, directly or not
+    for model in ordered:  # dependency order: what a model reads is classed before it
+        if model.layer == "staging" or any(d in reached for d in model.depends_on):
+            reached.add(model.relation)
+    for model in ordered:
+        where = model.path.with_suffix(".yml")
+        reads = set(model.depends_on).union(*(_refs(inv.sql) for inv in model.sidecar.invariants)) - {model.relation}
+        if model.sidecar.per_inspection:
+            pooled = sorted(r for r in reads if r in reached and not by_relation[r].sidecar.per_inspection)
+            if pooled:
+                raise MartBuildError(
+                    f"{where}: per_inspection, but reads {', '.join(pooled)}, which pool(s) inspections"
+                )
+            continue
+        partial = sorted(
+            r
+            for r in reads
+            if r in by_relation
+            and by_relation[r].layer != "marts"
+            and by_relation[r].sidecar.per_inspection
+            and by_relation[r].sidecar.materialized == "table"
+        )
+        if partial:
+            raise MartBuildError(
+                f"{where}: pools inspections but reads the per_inspection table(s) {', '.join(partial)}, "
+                "which an incremental build holds for the changed inspections only"
+            )
 
 
 def _models(layers: Iterable[str], sql_dir: Path = SQL_DIR) -> list[Model]:
@@ -601,8 +650,17 @@ def register_frameworks(con: duckdb.DuckDBPyConnection, frameworks: Iterable[Fra
 # ------------------------------------------------------------------ running models
 
 
-def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str], only: Iterable[str] | None = None) -> None:
-    """Create the models of the given layers, in dependency order (with `only`: those models and what they read)."""
+def create_models(
+    con: duckdb.DuckDBPyConnection,
+    layers: Iterable[str],
+    only: Iterable[str] | None = None,
+    inspections: list[str] | None = None,
+) -> None:
+    """Create the models of the given layers, in dependency order (with `only`: those models and what they read).
+
+    With `inspections` (an incremental build, on a copy of the published file): a per_inspection mart
+    table has those inspections' rows deleted and recomputed, and a per_inspection case-level table
+    holds those inspections only; everything else is created whole, as in a full build."""
     chosen = _models(layers)
     if only is not None:
         by_relation = {m.relation: m for m in chosen}
@@ -619,6 +677,9 @@ def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str], only: I
     for model in chosen:
         side = model.sidecar
         if side.materialized == "external":
+            continue
+        if inspections is not None and side.per_inspection and side.materialized == "table":
+            _recompute(con, model, inspections)
             continue
         if model.layer == "marts":
             params = ", ".join(side.parameters)
@@ -637,8 +698,35 @@ def create_models(con: duckdb.DuckDBPyConnection, layers: Iterable[str], only: I
             raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
 
 
+def _inspection_list(inspections: list[str]) -> str:
+    """`inspections` as an SQL list of literals (a constant list lets DuckDB push the filter into its scans)."""
+    return "(" + ", ".join("'" + i.replace("'", "''") + "'" for i in inspections) + ")" if inspections else "(null)"
+
+
+def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[str]) -> None:
+    """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are)."""
+    subset = f"select * from ({model.sql}) as model where model.inspection_id in {_inspection_list(inspections)}"
+    if model.layer == "marts":
+        statements = [
+            f"delete from {model.relation} where inspection_id in {_inspection_list(inspections)}",
+            f"insert into {model.relation} {subset}",
+        ]
+    else:
+        statements = [f"create or replace temp table {model.name} as {subset}"]
+    try:
+        for statement in statements:
+            con.execute(statement)
+    except duckdb.Error as exc:
+        raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
+
+
 def open_case_level(
-    con: duckdb.DuckDBPyConnection, config: RunConfig, *, keep_attached: bool = False, only: Iterable[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    config: RunConfig,
+    *,
+    keep_attached: bool = False,
+    only: Iterable[str] | None = None,
+    inspections: list[str] | None = None,
 ) -> None:
     """Register the current store and the frameworks on `con`, then the staging and intermediate
     models as TEMP views/tables (int_answers_enriched among them). Nothing is written to `con`'s
@@ -646,10 +734,11 @@ def open_case_level(
 
     The pipeline's own builds pass keep_attached (the src_* tables become views over the cache, whose
     pages DuckDB can evict, instead of copies held in memory; close_case_level detaches it) and `only`
-    (just the models a step reads, with what they read)."""
+    (just the models a step reads, with what they read); an incremental build passes `inspections`
+    (see create_models)."""
     register_store(con, current_files(config), cache_path=store_cache_path(config), keep_attached=keep_attached)
     register_frameworks(con)
-    create_models(con, CASE_LEVEL_LAYERS, only=only)
+    create_models(con, CASE_LEVEL_LAYERS, only=only, inspections=inspections)
 
 
 def close_case_level(con: duckdb.DuckDBPyConnection) -> None:
@@ -657,14 +746,50 @@ def close_case_level(con: duckdb.DuckDBPyConnection) -> None:
     _detach_cache(con)
 
 
-def register_run(con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime | None = None) -> None:
-    """The run's id and time as the TEMP table run_context, read by marts.build_info."""
+def register_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    built_at: datetime | None = None,
+    rebuilt: list[str] | None = None,
+) -> None:
+    """The run's id and time, and what it built, as the TEMP table run_context, read by marts.build_info.
+
+    `rebuilt`: the inspections an incremental build recomputed (None for a full build)."""
     stamp = (built_at or datetime.now(UTC)).replace(microsecond=0)
     table = pa.table(
-        {"run_id": [run_id], "built_at": [stamp]},
-        schema=pa.schema([("run_id", pa.string()), ("built_at", pa.timestamp("s", tz="UTC"))]),
+        {
+            "run_id": [run_id],
+            "built_at": [stamp],
+            "build_kind": ["full" if rebuilt is None else "incremental"],
+            "inspections_rebuilt": [None if rebuilt is None else len(rebuilt)],
+            "code_fingerprint": [code_fingerprint()],
+        },
+        schema=pa.schema(
+            [
+                ("run_id", pa.string()),
+                ("built_at", pa.timestamp("s", tz="UTC")),
+                ("build_kind", pa.string()),
+                ("inspections_rebuilt", pa.int64()),
+                ("code_fingerprint", pa.string()),
+            ]
+        ),
     )
     _temp_table(con, "run_context", table)
+
+
+@cache
+def code_fingerprint(sql_dir: Path = SQL_DIR, schemas_dir: Path = SCHEMAS_DIR) -> str:
+    """What every mart is a function of besides the landed store: yotbench's version, DuckDB's, the SQL,
+    and the frameworks and rules under schemas/. A published file is reused only under the same."""
+    from yotbench import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0".encode())
+    for root in (sql_dir, schemas_dir):
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                digest.update(f"{root.name}/{path.relative_to(root).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # ------------------------------------------------------------------ invariants
@@ -700,16 +825,42 @@ def _grain_check(relation: str, grain: list[str]) -> str:
     )
 
 
-def invariant_queries(model: Model) -> list[tuple[str, str, str]]:
-    """(name, description, sql) for every invariant of a model, the grain check first."""
+def invariant_queries(model: Model, renamed: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(name, description, sql) for every invariant of a model, the grain check first.
+
+    `renamed` maps relations to what the queries read instead (an incremental build's views of the
+    changed inspections' rows)."""
     side = model.sidecar
+    renamed = renamed or {}
     checks = []
     if side.grain and side.materialized in ("view", "table", "external"):
-        checks.append(
-            ("grain_unique", f"one row per {', '.join(side.grain)}", _grain_check(model.relation, side.grain))
-        )
-    checks += [(inv.name, inv.description, inv.sql) for inv in side.invariants]
+        relation = renamed.get(model.relation, model.relation)
+        checks.append(("grain_unique", f"one row per {', '.join(side.grain)}", _grain_check(relation, side.grain)))
+    checks += [(inv.name, inv.description, _renamed(inv.sql, renamed)) for inv in side.invariants]
     return checks
+
+
+_RELATION = re.compile(r"\bmarts\.[a-z_][a-z0-9_]*\b|\b(?:stg|int)_[a-z0-9_]+\b", re.IGNORECASE)
+
+
+def _renamed(sql: str, renamed: dict[str, str]) -> str:
+    if not renamed:
+        return sql
+    return _RELATION.sub(lambda m: renamed.get(m.group(0).lower(), m.group(0)), sql)
+
+
+def _changed_views(con: duckdb.DuckDBPyConnection, models: list[Model], inspections: list[str]) -> dict[str, str]:
+    """TEMP views of the changed inspections' rows of every per_inspection model: relation -> view."""
+    views = {}
+    for model in models:
+        if model.sidecar.per_inspection and model.sidecar.materialized in ("view", "table"):
+            view = "_changed_" + model.relation.replace(".", "_")
+            con.execute(
+                f"create or replace temp view {view} as select * from {model.relation} "
+                f"where inspection_id in {_inspection_list(inspections)}"
+            )
+            views[model.relation] = view
+    return views
 
 
 def _exists(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
@@ -725,13 +876,18 @@ def check_invariants(
     layers: Iterable[str] = LAYERS,
     external_only: bool = False,
     sql_dir: Path = SQL_DIR,
+    inspections: list[str] | None = None,
 ) -> int:
     """Run every invariant (and the column contract) of the given layers; raises on the first failure.
 
-    External tables are checked only when present (they are added after the build).
+    External tables are checked only when present (they are added after the build). With
+    `inspections` (an incremental build), a per_inspection model's invariants read only those
+    inspections' rows: the others are the published file's, checked when it was built.
     Returns the number of checks run."""
     ran = 0
-    for model in _models(layers, sql_dir):
+    models = _models(layers, sql_dir)
+    changed = _changed_views(con, models, inspections) if inspections is not None else {}
+    for model in models:
         external = model.sidecar.materialized == "external"
         if external_only and not external:
             continue
@@ -749,7 +905,7 @@ def check_invariants(
                     {"built": actual, "sidecar": declared},
                 )
             ran += 1
-        for name, description, sql in invariant_queries(model):
+        for name, description, sql in invariant_queries(model, changed if model.sidecar.per_inspection else None):
             try:
                 failing = con.sql(f"select * from ({sql}) as failing")
                 first = failing.limit(1).fetchall()
@@ -797,8 +953,37 @@ def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
-def build_marts(config: RunConfig, run_id: str) -> Path:
+# An incremental build redoes at most this share of the inspections (and always at least one); past
+# it, building from scratch is as quick and leaves a compact file.
+INCREMENTAL_MAX_SHARE = 0.2
+
+
+def changed_inspections(config: RunConfig) -> list[str] | None:
+    """The inspections whose rows differ between the published file and the current store (new,
+    re-landed or gone), or None when the published file cannot be reused: there is none, it cannot
+    be read, it was built by other code (code_fingerprint), or too much has changed."""
+    try:
+        with duckdb.connect(str(config.marts_db), read_only=True) as con:
+            built_by = con.execute("select code_fingerprint from marts.build_info").fetchall()
+            published = dict(con.execute("select inspection_id, content_hash from marts.inspections").fetchall())
+    except duckdb.Error:  # absent, unreadable, or older than code_fingerprint
+        return None
+    if built_by != [(code_fingerprint(),)]:
+        return None
+    current = {s["inspection_id"]: s["content_hash"] for s in current_submissions(config)}
+    changed = sorted(i for i in published.keys() | current.keys() if published.get(i) != current.get(i))
+    if len(changed) > max(1, INCREMENTAL_MAX_SHARE * len(current)):
+        return None
+    return changed
+
+
+def build_marts(config: RunConfig, run_id: str, *, incremental: bool = False) -> Path:
     """Build the whole analyst database into a temporary file beside config.marts_db and check it.
+
+    With `incremental`, when the published file can be reused (changed_inspections), the build starts
+    from a copy of it: the per_inspection tables have only the changed inspections' rows recomputed
+    and checked, and every other table is rebuilt and checked whole. The result is the same as a full
+    build's, row for row (tests/marts/test_incremental.py); marts.build_info says which it was.
 
     Returns the finished temporary file, not yet published. On any failure the temporary file is
     removed and MartBuildError (or MartInvariantFailed) is raised; the published file is untouched.
@@ -806,14 +991,17 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
     config.marts_dir.mkdir(parents=True, exist_ok=True)
     tmp = temp_db_path(config, run_id)
     _remove_db(tmp)
+    rebuilt = changed_inspections(config) if incremental else None
     try:
+        if rebuilt is not None:
+            shutil.copyfile(config.marts_db, tmp)
         con = connect_build(tmp)
         try:
-            open_case_level(con, config, keep_attached=True)
-            register_run(con, run_id)
-            create_models(con, ("marts",))
+            open_case_level(con, config, keep_attached=True, inspections=rebuilt)
+            register_run(con, run_id, rebuilt=rebuilt)
+            create_models(con, ("marts",), inspections=rebuilt)
             checkpoint("marts", config.data_dir)  # tables half-written: the crash tests stop here
-            check_invariants(con)
+            check_invariants(con, inspections=rebuilt)
             close_case_level(con)
             con.execute("checkpoint")
         finally:
@@ -823,6 +1011,15 @@ def build_marts(config: RunConfig, run_id: str) -> Path:
         raise
     _remove_spill(tmp)
     return tmp
+
+
+def build_summary(db: Path) -> str:
+    """One line on how a marts file was built (marts.build_info)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        kind, rebuilt = con.execute("select build_kind, inspections_rebuilt from marts.build_info").fetchall()[0]
+    if kind == "full":
+        return "marts: full build"
+    return f"marts: incremental build, {rebuilt} inspection{'' if rebuilt == 1 else 's'} recomputed in a copy of the published file"
 
 
 def publish_marts(tmp: Path, config: RunConfig) -> Path:

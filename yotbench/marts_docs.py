@@ -134,6 +134,17 @@ MAINTAINING = """\
 - A table another step writes into the build before it is published (e.g. `marts.significance`)
   gets a sidecar with `materialized: external` and no `.sql`; `publish_marts` checks it (columns,
   grain, invariants that read `marts.*` only) before the swap.
+- `per_inspection: true` in a sidecar says that each inspection's rows are a function of that
+  inspection's landed data (and the frameworks) alone, and so is each invariant. The nightly run
+  then builds incrementally when it can: from a copy of the published file, it deletes and
+  recomputes the per-inspection tables' rows of the inspections that are new, re-landed or gone,
+  checks only those rows against the per-inspection invariants, and rebuilds every pooled table
+  (benchmarks, periods, characteristic results) and its checks whole. It builds from scratch when
+  nothing is published, when the published file was built by other code, SQL or schemas
+  (`marts.build_info.code_fingerprint`), with `--rebuild`, or when more than a fifth of the
+  inspections changed. The runner refuses, when it reads the models, a per-inspection model that
+  reads a model pooling inspections, and a pooled model that reads a per-inspection case-level
+  table (an incremental build holds those for the changed inspections only).
 - After changing a sidecar, regenerate this file: `python -m yotbench.marts_docs`.
 - Build and publish from Python: `tmp = build_marts(config, run_id)`, optionally add tables with
   `con = connect_build(tmp)`, then `publish_marts(tmp, config)` (or `discard_build(tmp)`).
@@ -163,6 +174,8 @@ def _section(model: Model, level: str = "###") -> list[str]:
     if side.grain_text:
         lines += [f"*Grain: {_cell(side.grain_text)}* (unique: {', '.join(f'`{g}`' for g in side.grain)})", ""]
     lines += [_cell(side.description), ""]
+    if side.per_inspection:
+        lines += ["Per inspection: an incremental build recomputes and checks only the changed inspections' rows.", ""]
     lines += _columns(model) + [""]
     checks = _checks(model)
     if checks:

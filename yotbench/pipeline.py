@@ -409,19 +409,13 @@ def clear_leftovers(config: RunConfig, last_run_finished: bool = False) -> int:
 
 
 def build_fingerprint(config: RunConfig) -> str:
-    """What the published outputs are a function of: the current store and the rules and SQL that shape it."""
-    from yotbench import __version__
-    from yotbench.config import SQL_DIR
+    """What the published outputs are a function of: the current store and the code, SQL and rules that shape it."""
+    from yotbench.marts import code_fingerprint
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_fingerprint().encode())
     with Ledger(config.ledger_path) as ledger:
         for sub in ledger.current():
             digest.update(f"{sub.inspection_id}\0{sub.content_hash}\0".encode())
-    digest.update(rules_hash().encode())
-    for path in sorted(SQL_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(SQL_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

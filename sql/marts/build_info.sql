@@ -21,6 +21,9 @@ final as (
     select
         run.run_id,
         run.built_at,
+        run.build_kind,
+        run.inspections_rebuilt,
+        run.code_fingerprint,
         version() as duckdb_version,
         counts.inspections,
         cast(counts.cases as bigint) as cases,
