@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.conftest import copy_submission
+from tests.ops.helpers import assert_same_marts
 from yotbench.cli import main
 from yotbench.config import RunConfig
 from yotbench.ledger import Ledger
@@ -31,6 +34,29 @@ def test_run_lands_then_skips(prefect_harness, tmp_path, sample_raw, capsys):
         assert len(runs) == 2
         assert [r["summary"]["counts"]["landed"] for r in runs] == [0, 4]
         assert len(ledger.current()) == 4
+
+
+def test_a_new_inspection_is_built_incrementally_and_a_rebuild_gives_the_same_marts(
+    prefect_harness, tmp_path, sample_raw, capsys
+):
+    config = RunConfig(data_dir=tmp_path)
+    entries = sorted(sample_raw.iterdir())
+    for entry in entries[:6]:
+        copy_submission(entry, config.raw_dir)
+    assert main(["run", "--data-dir", str(tmp_path)]) == 0
+    assert "marts: full build" in capsys.readouterr().out
+
+    copy_submission(entries[6], config.raw_dir)
+    assert main(["run", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 landed" in out
+    assert "marts: incremental build, 1 inspection recomputed in a copy of the published file" in out
+    incremental = tmp_path / "incremental.duckdb"
+    shutil.copyfile(config.marts_db, incremental)
+
+    assert main(["run", "--data-dir", str(tmp_path), "--rebuild"]) == 0
+    assert "marts: full build" in capsys.readouterr().out
+    assert_same_marts(incremental, config.marts_db)
 
 
 def test_run_lands_through_prefects_worker_processes(prefect_harness, tmp_path, sample_raw, capsys):
