@@ -190,12 +190,20 @@ def _equals(column: str, value) -> duckdb.Expression:
 
 
 def _pieces(relation: duckdb.DuckDBPyRelation) -> Iterator[tuple[pd.DataFrame, tuple[str, ...]]]:
-    """(answers, scopes tested on them): each standard's answers, then each area's key-question answers."""
+    """(answers, scopes tested on them): each standard's answers, then each area's key-question answers.
+
+    Only what the units read is fetched: the answered rows (na answers are in no test) and not the
+    framework or fieldwork dates, which significance_of has already taken."""
     for (standard,) in relation.aggregate("standard_id", "standard_id").fetchall():
-        yield answers_frame(relation.filter(_equals("standard_id", standard))), ("question", "standard")
+        yield _unit_frame(relation.filter(_equals("standard_id", standard))), ("question", "standard")
     key_questions = relation.filter("level = 'key_question' and area is not null")
     for (area,) in key_questions.aggregate("area", "area").fetchall():
-        yield answers_frame(key_questions.filter(_equals("area", area))), ("area",)
+        yield _unit_frame(key_questions.filter(_equals("area", area))), ("area",)
+
+
+def _unit_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    columns = [c for c in answers_columns() if c not in ("framework", "fieldwork_start", "fieldwork_end")]
+    return _compact(relation.filter("answer in ('yes', 'no')").select(*columns).arrow())
 
 
 def _check(columns, alpha: float, min_gap_pp: float) -> None:
