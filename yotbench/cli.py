@@ -257,7 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="land new submissions and publish marts and briefings (the nightly flow)")
     data_dir(run)
     briefing_options(run)
-    run.add_argument("--rebuild", action="store_true", default=None, help="rebuild marts even if nothing new landed")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        default=None,
+        help="rebuild marts from scratch (not incrementally), even if nothing new landed",
+    )
     landing_options(run)
     run.add_argument("--sample-if-empty", action="store_true", help="write the embedded sample first if raw/ is empty")
     run.add_argument("--sample-framework", action="append", help=argparse.SUPPRESS)

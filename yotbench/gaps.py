@@ -171,16 +171,61 @@ def significance_of(relation: duckdb.DuckDBPyRelation, *, alpha: float = 0.05, m
     answers give its questions and the standard; an area's key-question answers give the area. So
     memory holds the largest standard's answers rather than the whole programme's (at scale 1000,
     71 million answers). The rows are the ones significance() gives on the whole relation."""
+    return significance_in_windows(relation, {}, alpha=alpha, min_gap_pp=min_gap_pp)[0]
+
+
+def significance_in_windows(
+    relation: duckdb.DuckDBPyRelation,
+    windows: dict[str, tuple[dt.date, dt.date]],
+    *,
+    alpha: float = 0.05,
+    min_gap_pp: float = 5.0,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """significance_of(relation), and for each framework in `windows` the rows significance_of gives
+    on that framework's answers whose fieldwork ended in the window (first day, last day), from one
+    read: each piece's rows in the window are cut from the piece already fetched. A framework with no
+    answers in its window has no entry."""
     _check(relation.columns, alpha, min_gap_pp)
     relation = relation.select(*answers_columns())
     spans = relation.aggregate(
         "framework, min(fieldwork_start) as first, max(fieldwork_end) as last", "framework"
     ).fetchall()
-    frameworks = []
+    programme, windowed = [], {}
     for framework, first, last in sorted(spans):
         own = relation.filter(_equals("framework", framework))
-        frameworks.append((framework, (_day(first), _day(last)), _pieces(own)))
-    return _tested(frameworks, alpha, min_gap_pp)
+        window = windows.get(framework)
+        cut = None
+        if window is not None:
+            in_window = own.filter(_ended_between(*window))
+            (window_first, window_last, answers) = in_window.aggregate(
+                "min(fieldwork_start), max(fieldwork_end), count(*)"
+            ).fetchall()[0]
+            if answers:
+                cut = (window, _head(framework, window_first, window_last), [])
+        head = _head(framework, first, last)
+        found = []
+        for frame, scopes in _pieces(own, dated=cut is not None):
+            found += _found(frame, scopes, head)
+            if cut is not None:
+                (start, end), window_head, window_found = cut
+                ends = frame["fieldwork_end"].to_numpy()
+                rows = np.flatnonzero((ends >= np.datetime64(start)) & (ends <= np.datetime64(end)))
+                if len(rows):
+                    window_found += _found(frame.iloc[rows].reset_index(drop=True), scopes, window_head)
+        programme += _in_order(found)
+        if cut is not None:
+            windowed[framework] = _decided(_in_order(cut[2]), alpha, min_gap_pp)
+    return _decided(programme, alpha, min_gap_pp), windowed
+
+
+def _head(framework: str, first, last) -> dict:
+    return {"framework": framework, "fieldwork_from": _day(first), "fieldwork_to": _day(last)}
+
+
+def _ended_between(start: dt.date, end: dt.date) -> duckdb.Expression:
+    return duckdb.ColumnExpression("fieldwork_end").between(
+        duckdb.ConstantExpression(start), duckdb.ConstantExpression(end)
+    )
 
 
 def _equals(column: str, value) -> duckdb.Expression:
@@ -189,20 +234,22 @@ def _equals(column: str, value) -> duckdb.Expression:
     return duckdb.ColumnExpression(column) == duckdb.ConstantExpression(value)
 
 
-def _pieces(relation: duckdb.DuckDBPyRelation) -> Iterator[tuple[pd.DataFrame, tuple[str, ...]]]:
+def _pieces(relation: duckdb.DuckDBPyRelation, dated: bool = False) -> Iterator[tuple[pd.DataFrame, tuple[str, ...]]]:
     """(answers, scopes tested on them): each standard's answers, then each area's key-question answers.
 
-    Only what the units read is fetched: the answered rows (na answers are in no test) and not the
-    framework or fieldwork dates, which significance_of has already taken."""
+    Only what the units read is fetched: the answered rows (na answers are in no test), and not the
+    framework or the fieldwork dates, which significance_in_windows has already taken (`dated`:
+    fieldwork_end too, to cut a window from each piece)."""
     for (standard,) in relation.aggregate("standard_id", "standard_id").fetchall():
-        yield _unit_frame(relation.filter(_equals("standard_id", standard))), ("question", "standard")
+        yield _unit_frame(relation.filter(_equals("standard_id", standard)), dated), ("question", "standard")
     key_questions = relation.filter("level = 'key_question' and area is not null")
     for (area,) in key_questions.aggregate("area", "area").fetchall():
-        yield _unit_frame(key_questions.filter(_equals("area", area))), ("area",)
+        yield _unit_frame(key_questions.filter(_equals("area", area)), dated), ("area",)
 
 
-def _unit_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    columns = [c for c in answers_columns() if c not in ("framework", "fieldwork_start", "fieldwork_end")]
+def _unit_frame(relation: duckdb.DuckDBPyRelation, dated: bool) -> pd.DataFrame:
+    left_out = ("framework", "fieldwork_start") if dated else ("framework", "fieldwork_start", "fieldwork_end")
+    columns = [c for c in answers_columns() if c not in left_out]
     return _compact(relation.filter("answer in ('yes', 'no')").select(*columns).arrow())
 
 
@@ -219,24 +266,34 @@ def _check(columns, alpha: float, min_gap_pp: float) -> None:
 def _tested(frameworks, alpha: float, min_gap_pp: float) -> pd.DataFrame:
     """Compare every unit of every piece on every characteristic, then adjust and decide.
 
-    `frameworks`: (framework, (first fieldwork day, last), pieces), each piece (answers, scopes).
-    Each unit is compared on every characteristic as it is made (one unit in memory at a time);
-    the rows are listed characteristic by characteristic, then questions, standards and areas,
-    each in natural order, however the pieces were cut."""
-    wanted = comparisons()
-    columns = _characteristic_columns(wanted)
+    `frameworks`: (framework, (first fieldwork day, last), pieces), each piece (answers, scopes)."""
     rows = []
     for framework, period, pieces in frameworks:
         head = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
-        found = []
-        for frame, scopes in pieces:
-            for unit in _units(frame, columns, scopes):
-                order = (SCOPES.index(unit.scope), _natural(unit.item_id))
-                found += [((i, *order), head | _compare(unit, c)) for i, c in enumerate(wanted)]
-        found.sort(key=lambda item: item[0])
-        rows += [row for _, row in found]
-    result = pd.DataFrame(rows, columns=list(COLUMNS))
-    return _decide(result, alpha, min_gap_pp).astype(COLUMNS)
+        rows += _in_order([item for frame, scopes in pieces for item in _found(frame, scopes, head)])
+    return _decided(rows, alpha, min_gap_pp)
+
+
+def _found(frame: pd.DataFrame, scopes: tuple[str, ...], head: dict) -> list[tuple[tuple, dict]]:
+    """(sort key, row) for every unit of one piece on every characteristic. Each unit is compared as
+    it is made (one unit in memory at a time)."""
+    wanted = comparisons()
+    columns = _characteristic_columns(wanted)
+    found = []
+    for unit in _units(frame, columns, scopes):
+        order = (SCOPES.index(unit.scope), _natural(unit.item_id))
+        found += [((i, *order), head | _compare(unit, c)) for i, c in enumerate(wanted)]
+    return found
+
+
+def _in_order(found: list[tuple[tuple, dict]]) -> list[dict]:
+    """A framework's rows characteristic by characteristic, then questions, standards and areas, each
+    in natural order, however the pieces were cut."""
+    return [row for _, row in sorted(found, key=lambda item: item[0])]
+
+
+def _decided(rows: list[dict], alpha: float, min_gap_pp: float) -> pd.DataFrame:
+    return _decide(pd.DataFrame(rows, columns=list(COLUMNS)), alpha, min_gap_pp).astype(COLUMNS)
 
 
 def _characteristic_columns(wanted: tuple[Comparison, ...]) -> list[str]:
@@ -256,41 +313,37 @@ def write_significance(con: duckdb.DuckDBPyConnection, *, alpha: float = 0.05, m
     """Build marts.significance from the view int_answers_enriched on `con`, and, when the build has
     marts.periods, marts.significance_by_period (the programme and the latest financial year); returns
     marts.significance's row count."""
+    from yotbench.marts import nightly_periods_of
+
     answers = con.table("int_answers_enriched")
-    result = significance_of(answers, alpha=alpha, min_gap_pp=min_gap_pp)
-    _store(con, "significance", result)
-    if con.execute(
+    has_periods = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'periods'"
-    ).fetchall()[0][0]:
-        _store(con, "significance_by_period", significance_by_period(con, answers, result, alpha, min_gap_pp))
+    ).fetchall()[0][0]
+    periods = nightly_periods_of(con) if has_periods else []
+    windows = {framework: (start, end) for framework, kind, _, start, end in periods if kind != "programme"}
+    result, in_windows = significance_in_windows(answers, windows, alpha=alpha, min_gap_pp=min_gap_pp)
+    _store(con, "significance", result)
+    if has_periods:
+        _store(con, "significance_by_period", significance_by_period(periods, result, in_windows))
     return len(result)
 
 
 def significance_by_period(
-    con: duckdb.DuckDBPyConnection,
-    answers: duckdb.DuckDBPyRelation,
-    programme: pd.DataFrame,
-    alpha: float,
-    min_gap_pp: float,
+    periods: list[tuple], programme: pd.DataFrame, in_windows: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """The tests for the periods the nightly briefings cover: each framework's programme to date (its
-    rows are marts.significance's: the same cases) and its latest financial year, run on the cases of
-    the inspections whose fieldwork ended in it, with Benjamini-Hochberg within the period's framework x
-    characteristic. Every financial year would cost as much again as the programme (at scale 100,
-    14 s against 3 s for the latest); `yotbench brief` tests any other period on its cases."""
-    from yotbench.marts import nightly_periods_of
-
+    """The rows of marts.significance_by_period: for each of the nightly briefings' `periods`
+    (marts.nightly_periods_of), a framework's programme to date (its rows are marts.significance's:
+    the same cases) and its latest financial year (its window's rows from significance_in_windows:
+    the tests on the cases of the inspections whose fieldwork ended in it, with Benjamini-Hochberg
+    within the period's framework x characteristic). Every financial year would cost as much again
+    as the programme (at scale 100, 14 s against 3 s for the latest); `yotbench brief` tests any
+    other period on its cases."""
     pieces = []
-    for framework, kind, label, start, end in nightly_periods_of(con):
+    for framework, kind, label, start, end in periods:
         if kind == "programme":
             rows = programme[programme["framework"] == framework]
         else:
-            cases = answers.filter(_equals("framework", framework)).filter(
-                duckdb.ColumnExpression("fieldwork_end").between(
-                    duckdb.ConstantExpression(start), duckdb.ConstantExpression(end)
-                )
-            )
-            rows = significance_of(cases, alpha=alpha, min_gap_pp=min_gap_pp)
+            rows = in_windows.get(framework, programme.iloc[:0])
         period = {"period_kind": kind, "period_label": label, "period_start": _day(start), "period_end": _day(end)}
         pieces.append(rows.assign(**period))
     columns = {"framework": COLUMNS["framework"], **PERIOD_COLUMNS, **COLUMNS}  # framework, period, then the rest
