@@ -997,6 +997,10 @@ def build_marts(config: RunConfig, run_id: str, *, incremental: bool = False) ->
             shutil.copyfile(config.marts_db, tmp)
         con = connect_build(tmp)
         try:
+            if rebuilt is not None:  # as in a full build, later steps add them (marts.significance)
+                for model in _models(("marts",)):
+                    if model.sidecar.materialized == "external":
+                        con.execute(f"drop table if exists {model.relation}")
             open_case_level(con, config, keep_attached=True, inspections=rebuilt)
             register_run(con, run_id, rebuilt=rebuilt)
             create_models(con, ("marts",), inspections=rebuilt)

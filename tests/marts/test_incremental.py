@@ -97,6 +97,22 @@ def test_an_inspection_the_store_no_longer_holds_is_deleted(base, data, tmp_path
         assert con.execute(held, {"i": gone}).fetchall()[0][0] == 0
 
 
+def test_the_tables_later_steps_add_are_not_carried_over(data):
+    """A full build has no marts.significance until the gaps step adds it; nor has an incremental one."""
+    marts.add_significance(data.marts_db, data)
+    with duckdb.connect(str(data.marts_db), read_only=True) as con:
+        assert con.execute("select count(*) from marts.significance").fetchall()[0][0] > 0
+    new = _write(data, "yos-2018", 3)
+    _land(data)
+    assert marts.changed_inspections(data) == [new]
+    incremental = assert_incremental_equals_full(data, rebuilt=1)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        tables = {
+            r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        }
+    assert "significance" not in tables and "significance_by_period" not in tables
+
+
 def test_nothing_changed_still_rebuilds_the_pooled_tables(data):
     assert marts.changed_inspections(data) == []
     assert_incremental_equals_full(data, rebuilt=0)
