@@ -78,6 +78,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
     from yotbench.ingest import has_submissions
 
+    if not args.sample_if_empty and not config.data_dir.is_dir():
+        # a mistyped --data-dir would otherwise become a new, empty store
+        print(
+            f"yotbench run: {config.data_dir} is not a folder: create it with the submissions in "
+            f"{config.raw_dir}, or pass --sample-if-empty to start one with the embedded sample",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if args.sample_if_empty and not has_submissions(config.raw_dir):
         from yotbench.sample import write_sample
 

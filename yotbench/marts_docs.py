@@ -76,6 +76,8 @@ the file under another name, run `USE <name>` first.
 
 ## Conventions
 
+- **Row order** is not part of any table's contract: sort with `ORDER BY` (an incremental build
+  appends the changed inspections' rows at the end of each per-inspection table).
 - **Relevant cases** are those answered yes or no; `na` (not applicable) is never relevant.
   Percentages are 0-100: `pct_yes = 100 × yes_cases / relevant_cases`, null when nothing is
   relevant. Intervals are 95% Wilson score intervals (`marts.wilson_low/high`), treating cases as

@@ -109,3 +109,11 @@ def test_prefect_console_lines_carry_no_traceback_and_the_record_keeps_it():
     # the record itself is untouched: the Prefect API handler formats it with its traceback
     assert record.exc_info[0] is ValueError
     assert "Traceback (most recent call last)" in logging.Formatter().format(record)
+
+
+def test_a_data_folder_that_does_not_exist_is_an_error_not_a_new_store(tmp_path, capsys):
+    typo = tmp_path / "dta"
+    assert main(["run", "--data-dir", str(typo)]) == 1
+    err = capsys.readouterr().err
+    assert f"yotbench run: {typo} is not a folder" in err and "--sample-if-empty" in err
+    assert not typo.exists()
