@@ -106,7 +106,7 @@ class Sidecar(_Strict):
     examples: list[Example] = []
     # Each inspection's rows are a function of that inspection's landed data alone (and of the
     # frameworks), and so is every invariant: an incremental build recomputes and checks only the
-    # rows of the inspections that changed (docs/marts.md, "Incremental builds").
+    # rows of the inspections that changed (docs/marts.md, "Maintaining the models").
     per_inspection: bool = False
 
     @model_validator(mode="after")
