@@ -78,10 +78,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
     from yotbench.ingest import has_submissions
 
-    if not args.sample_if_empty and not config.data_dir.is_dir():
+    if config.data_dir.exists() and not config.data_dir.is_dir():
+        print(f"yotbench run: {config.data_dir} is a file, not a data folder", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.sample_if_empty and not config.data_dir.exists():
         # a mistyped --data-dir would otherwise become a new, empty store
         print(
-            f"yotbench run: {config.data_dir} is not a folder: create it with the submissions in "
+            f"yotbench run: {config.data_dir} does not exist: create it with the submissions in "
             f"{config.raw_dir}, or pass --sample-if-empty to start one with the embedded sample",
             file=sys.stderr,
         )

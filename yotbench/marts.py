@@ -21,6 +21,7 @@ The build is split so another step can add tables before publishing:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -39,6 +40,7 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from yotbench.atomic import atomic_file
 from yotbench.config import SCHEMAS_DIR, SQL_DIR, RunConfig
 from yotbench.errors import YotbenchError
 from yotbench.faults import checkpoint
@@ -218,9 +220,15 @@ def _check_per_inspection(ordered: list[Model]) -> None:
     inspections only. Staging models read the landed store, so every model is reached through them."""
     by_relation = {m.relation: m for m in ordered}
     reached: set[str] = set()  # models that read inspections' data, directly or not
+    # case-level relations an incremental build holds for the changed inspections only: the
+    # per_inspection tables, and the per_inspection views over them
+    partial: set[str] = set()
     for model in ordered:  # dependency order: what a model reads is classed before it
         if model.layer == "staging" or any(d in reached for d in model.depends_on):
             reached.add(model.relation)
+        case_level = model.layer != "marts" and model.sidecar.per_inspection
+        if case_level and (model.sidecar.materialized == "table" or any(d in partial for d in model.depends_on)):
+            partial.add(model.relation)
     for model in ordered:
         where = model.path.with_suffix(".yml")
         reads = set(model.depends_on).union(*(_refs(inv.sql) for inv in model.sidecar.invariants)) - {model.relation}
@@ -231,18 +239,11 @@ def _check_per_inspection(ordered: list[Model]) -> None:
                     f"{where}: per_inspection, but reads {', '.join(pooled)}, which pool(s) inspections"
                 )
             continue
-        partial = sorted(
-            r
-            for r in reads
-            if r in by_relation
-            and by_relation[r].layer != "marts"
-            and by_relation[r].sidecar.per_inspection
-            and by_relation[r].sidecar.materialized == "table"
-        )
-        if partial:
+        held = sorted(r for r in reads if r in partial)
+        if held:
             raise MartBuildError(
-                f"{where}: pools inspections but reads the per_inspection table(s) {', '.join(partial)}, "
-                "which an incremental build holds for the changed inspections only"
+                f"{where}: pools inspections but reads {', '.join(held)}, which an incremental build "
+                "holds for the changed inspections only (a per_inspection case-level table, or a view over one)"
             )
 
 
@@ -705,7 +706,8 @@ def _inspection_list(inspections: list[str]) -> str:
 
 def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[str]) -> None:
     """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are)."""
-    subset = f"select * from ({model.sql}) as model where model.inspection_id in {_inspection_list(inspections)}"
+    # the SQL may end in a line comment: the parenthesis goes on a line of its own
+    subset = f"select * from ({model.sql}\n) as model where model.inspection_id in {_inspection_list(inspections)}"
     if model.layer == "marts":
         statements = [
             f"delete from {model.relation} where inspection_id in {_inspection_list(inspections)}",
@@ -777,15 +779,19 @@ def register_run(
     _temp_table(con, "run_context", table)
 
 
-@cache
-def code_fingerprint(sql_dir: Path = SQL_DIR, schemas_dir: Path = SCHEMAS_DIR) -> str:
-    """What every mart is a function of besides the landed store: yotbench's version, DuckDB's, the SQL,
-    and the frameworks and rules under schemas/. A published file is reused only under the same."""
-    from yotbench import __version__
+PACKAGE_DIR = Path(__file__).resolve().parent
 
-    digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0".encode())
-    for root in (sql_dir, schemas_dir):
-        for path in sorted(root.rglob("*")):
+
+@cache
+def code_fingerprint(sql_dir: Path = SQL_DIR, schemas_dir: Path = SCHEMAS_DIR, package_dir: Path = PACKAGE_DIR) -> str:
+    """What every mart is a function of besides the landed store: DuckDB's version, the SQL, the
+    frameworks and rules under schemas/, and yotbench's own Python (which turns the frameworks into
+    tables, among much else; its version string is not bumped with every change). A published file
+    is reused only under the same."""
+    digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0".encode())
+    sources = [(sql_dir, "*"), (schemas_dir, "*"), (package_dir, "*.py")]
+    for root, pattern in sources:
+        for path in sorted(root.rglob(pattern)):
             if path.is_file():
                 digest.update(f"{root.name}/{path.relative_to(root).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
@@ -907,10 +913,10 @@ def check_invariants(
             ran += 1
         for name, description, sql in invariant_queries(model, changed if model.sidecar.per_inspection else None):
             try:
-                failing = con.sql(f"select * from ({sql}) as failing")
+                failing = con.sql(f"select * from ({sql}\n) as failing")
                 first = failing.limit(1).fetchall()
                 if first:
-                    count = con.sql(f"select count(*) from ({sql}) as failing").fetchall()[0][0]
+                    count = con.sql(f"select count(*) from ({sql}\n) as failing").fetchall()[0][0]
                     example = dict(zip(failing.columns, first[0], strict=True))
                     raise MartInvariantFailed(model.relation, name, description, count, example)
             except duckdb.Error as exc:
@@ -961,7 +967,10 @@ INCREMENTAL_MAX_SHARE = 0.2
 def changed_inspections(config: RunConfig) -> list[str] | None:
     """The inspections whose rows differ between the published file and the current store (new,
     re-landed or gone), or None when the published file cannot be reused: there is none, it cannot
-    be read, it was built by other code (code_fingerprint), or too much has changed."""
+    be read, it changed after it was published (stamp_published), it was built by other code
+    (code_fingerprint), or too much has changed."""
+    if not _untouched_since_published(config):
+        return None
     try:
         with duckdb.connect(str(config.marts_db), read_only=True) as con:
             built_by = con.execute("select code_fingerprint from marts.build_info").fetchall()
@@ -1048,7 +1057,36 @@ def publish_marts(tmp: Path, config: RunConfig) -> Path:
         os.fsync(fd)
     finally:
         os.close(fd)
+    stamp_published(config)
     return target
+
+
+def _stamp_path(config: RunConfig) -> Path:
+    """Scratch space beside the store cache, not the published folder (safe to delete: the next build is then full)."""
+    return config.tmp_dir / "published-marts.json"
+
+
+def _file_stamp(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+
+
+def stamp_published(config: RunConfig) -> None:
+    """Record the published file's size, time and inode beside it: an incremental build reuses the
+    file only while they are unchanged, so a file someone opened read-write and changed (the DuckDB
+    CLI opens read-write unless told -readonly) is rebuilt from scratch rather than carried on."""
+    with atomic_file(_stamp_path(config)) as tmp:
+        tmp.write_text(json.dumps(_file_stamp(config.marts_db)) + "\n", encoding="utf-8")
+
+
+def _untouched_since_published(config: RunConfig) -> bool:
+    try:
+        recorded = json.loads(_stamp_path(config).read_text(encoding="utf-8"))
+        current = _file_stamp(config.marts_db)
+    except (OSError, ValueError):
+        return False
+    wal = config.marts_db.with_name(config.marts_db.name + ".wal")  # a read-write session's unsaved changes
+    return recorded == current and not wal.exists()
 
 
 def add_significance(tmp: Path, config: RunConfig) -> int:

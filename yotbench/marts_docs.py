@@ -145,11 +145,14 @@ MAINTAINING = """\
   recomputes the per-inspection tables' rows of the inspections that are new, re-landed or gone,
   checks only those rows against the per-inspection invariants, and rebuilds every pooled table
   (benchmarks, periods, characteristic results) and its checks whole. It builds from scratch when
-  nothing is published, when the published file was built by other code, SQL or schemas
-  (`marts.build_info.code_fingerprint`), with `--rebuild`, or when more than a fifth of the
-  inspections changed. The runner refuses, when it reads the models, a per-inspection model that
-  reads a model pooling inspections, and a pooled model that reads a per-inspection case-level
-  table (an incremental build holds those for the changed inspections only).
+  nothing is published, when the published file changed after it was published (its size, time
+  and inode are recorded at publication in `DIR/.tmp/published-marts.json`; a write-ahead log
+  beside it counts as a change), when it was built by other code, SQL or schemas
+  (`marts.build_info.code_fingerprint`: DuckDB's version, `sql/`, `schemas/` and yotbench's
+  Python), with `--rebuild`, or when more than a fifth of the inspections changed. The runner
+  refuses, when it reads the models, a per-inspection model that reads a model pooling
+  inspections, and a pooled model that reads a per-inspection case-level table or a view over
+  one (an incremental build holds those for the changed inspections only).
 - After changing a sidecar, regenerate this file: `python -m yotbench.marts_docs`.
 - Build and publish from Python: `tmp = build_marts(config, run_id)`, optionally add tables with
   `con = connect_build(tmp)`, then `publish_marts(tmp, config)` (or `discard_build(tmp)`).

@@ -27,7 +27,8 @@ final as (
         item_values.base,
         min(item_values.value) over period_item as programme_min,
         max(item_values.value) over period_item as programme_max,
-        avg(item_values.value) over period_item as programme_mean,
+        -- summed as exact decimals, so the mean does not depend on the order of the rows
+        cast(avg(cast(item_values.value as decimal(38, 12))) over period_item as double) as programme_mean,
         median(item_values.value) over period_item as programme_median,
         case when item_values.value is not null then rank() over ranked end as rank,
         count(item_values.value) over period_item as n_inspections

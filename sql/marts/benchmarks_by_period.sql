@@ -35,7 +35,8 @@ final as (
         base,
         min(value) over period_item as programme_min,
         max(value) over period_item as programme_max,
-        avg(value) over period_item as programme_mean,
+        -- summed as exact decimals, so the mean does not depend on the order of the rows
+        cast(avg(cast(value as decimal(38, 12))) over period_item as double) as programme_mean,
         median(value) over period_item as programme_median,
         case when value is not null then rank() over ranked end as rank,
         count(value) over period_item as n_inspections

@@ -43,7 +43,9 @@ def base(tmp_path_factory) -> RunConfig:
 def data(base, tmp_path) -> RunConfig:
     """A copy of the base data folder, to change."""
     shutil.copytree(base.data_dir, tmp_path / "data")
-    return RunConfig(data_dir=tmp_path / "data")
+    config = RunConfig(data_dir=tmp_path / "data")
+    marts.stamp_published(config)  # a copied file is another file (inode): as if published here
+    return config
 
 
 def build_info(db) -> tuple:
@@ -88,6 +90,7 @@ def test_an_inspection_the_store_no_longer_holds_is_deleted(base, data, tmp_path
     _land(other)
     marts.publish_marts(marts.build_marts(other, "with-it"), other)
     shutil.copyfile(other.marts_db, data.marts_db)
+    marts.stamp_published(data)  # as if published here
     assert marts.changed_inspections(data) == [gone]
     held = "select count(*) from marts.question_results where inspection_id = $i"
     with duckdb.connect(str(data.marts_db), read_only=True) as con:
@@ -100,6 +103,7 @@ def test_an_inspection_the_store_no_longer_holds_is_deleted(base, data, tmp_path
 def test_the_tables_later_steps_add_are_not_carried_over(data):
     """A full build has no marts.significance until the gaps step adds it; nor has an incremental one."""
     marts.add_significance(data.marts_db, data)
+    marts.stamp_published(data)  # as if published with it
     with duckdb.connect(str(data.marts_db), read_only=True) as con:
         assert con.execute("select count(*) from marts.significance").fetchall()[0][0] > 0
     new = _write(data, "yos-2018", 3)
@@ -121,9 +125,50 @@ def test_nothing_changed_still_rebuilds_the_pooled_tables(data):
 def test_a_file_built_by_other_code_is_not_reused(data):
     with duckdb.connect(str(data.marts_db)) as con:
         con.execute("update marts.build_info set code_fingerprint = 'older code'")
+    marts.stamp_published(data)  # published so by the older code
     assert marts.changed_inspections(data) is None
     tmp = marts.build_marts(data, "after-upgrade", incremental=True)
     assert build_info(tmp)[:2] == ("full", None)
+
+
+def test_the_fingerprint_covers_the_sql_the_schemas_and_yotbenchs_python(tmp_path):
+    roots = {name: tmp_path / name for name in ("sql", "schemas", "yotbench")}
+    for name, root in roots.items():
+        root.mkdir()
+        (root / ("m.py" if name == "yotbench" else "m.sql")).write_text("1", encoding="utf-8")
+    first = marts.code_fingerprint(roots["sql"], roots["schemas"], roots["yotbench"])
+    for name, root in roots.items():
+        changed = root / ("m.py" if name == "yotbench" else "m.sql")
+        changed.write_text("2", encoding="utf-8")
+        marts.code_fingerprint.cache_clear()
+        assert marts.code_fingerprint(roots["sql"], roots["schemas"], roots["yotbench"]) != first, name
+        changed.write_text("1", encoding="utf-8")
+    marts.code_fingerprint.cache_clear()
+    assert marts.code_fingerprint(roots["sql"], roots["schemas"], roots["yotbench"]) == first
+
+
+def test_a_published_file_changed_by_hand_is_not_reused(data):
+    """Opened read-write and edited (as the DuckDB CLI allows): the next build starts from scratch."""
+    assert marts.changed_inspections(data) == []
+    with duckdb.connect(str(data.marts_db)) as con:
+        con.execute("create table main.scratch as select 1 as x")
+        con.execute("update marts.inspections set provider = 'edited' where inspection_id = 'yos-00001'")
+    assert marts.changed_inspections(data) is None
+    tmp = marts.build_marts(data, "after-edit", incremental=True)
+    assert build_info(tmp)[:2] == ("full", None)
+    with duckdb.connect(str(tmp), read_only=True) as con:
+        assert con.execute("select provider from marts.inspections where inspection_id = 'yos-00001'").fetchall() != [
+            ("edited",)
+        ]
+        assert con.execute("select count(*) from duckdb_tables() where table_name = 'scratch'").fetchall() == [(0,)]
+
+
+def test_a_published_file_with_a_write_ahead_log_is_not_reused(data):
+    wal = data.marts_db.with_name(data.marts_db.name + ".wal")
+    wal.write_bytes(b"")
+    assert marts.changed_inspections(data) is None
+    wal.unlink()
+    assert marts.changed_inspections(data) == []
 
 
 def test_too_many_changes_build_from_scratch(data):
@@ -205,9 +250,40 @@ def test_a_pooled_model_that_reads_a_per_inspection_table_is_refused(tmp_path):
         "materialized: table\ndescription: d\ncolumns:\n  n: n\n",
     )
     with pytest.raises(
-        marts.MartBuildError, match=r"total.yml: pools inspections but reads the per_inspection table\(s\) int_t"
+        marts.MartBuildError, match=r"total.yml: pools inspections but reads int_t, which an incremental build holds"
     ):
         marts.load_models(tmp_path)
+
+
+def test_a_pooled_model_that_reads_a_view_over_a_per_inspection_table_is_refused(tmp_path):
+    _model(tmp_path, "staging", "stg_a", "select inspection_id from src_inspections", PER_INSPECTION)
+    _model(tmp_path, "intermediate", "int_t", "select * from stg_a", "materialized: table\n" + PER_INSPECTION)
+    _model(tmp_path, "intermediate", "int_v", "select * from int_t", PER_INSPECTION)
+    _model(
+        tmp_path,
+        "marts",
+        "total",
+        "select count(*) as n from int_v",
+        "materialized: table\ndescription: d\ncolumns:\n  n: n\n",
+    )
+    with pytest.raises(marts.MartBuildError, match=r"total.yml: pools inspections but reads int_v"):
+        marts.load_models(tmp_path)
+
+
+def test_a_per_inspection_model_ending_in_a_comment_is_recomputed(tmp_path):
+    _model(
+        tmp_path,
+        "marts",
+        "m",
+        "select 'a' as inspection_id  -- a trailing comment",
+        "materialized: table\n" + PER_INSPECTION,
+    )
+    (model,) = marts.load_models(tmp_path)
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.m as select 'a' as inspection_id")
+        marts._recompute(con, model, ["a"])
+        assert con.execute("select * from marts.m").fetchall() == [("a",)]
 
 
 def test_a_per_inspection_model_has_inspection_id_in_its_grain(tmp_path):

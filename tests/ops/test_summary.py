@@ -115,5 +115,10 @@ def test_a_data_folder_that_does_not_exist_is_an_error_not_a_new_store(tmp_path,
     typo = tmp_path / "dta"
     assert main(["run", "--data-dir", str(typo)]) == 1
     err = capsys.readouterr().err
-    assert f"yotbench run: {typo} is not a folder" in err and "--sample-if-empty" in err
+    assert f"yotbench run: {typo} does not exist" in err and "--sample-if-empty" in err
     assert not typo.exists()
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder", encoding="utf-8")
+    for extra in ([], ["--sample-if-empty"]):
+        assert main(["run", "--data-dir", str(afile), *extra]) == 1
+        assert f"yotbench run: {afile} is a file, not a data folder" in capsys.readouterr().err
