@@ -155,8 +155,8 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 record.notes.append(f"rebuilt and published: {reason}")
                 with record.timing("marts"):
                     tmp = build_marts(config, run_id)
-                record.notes.append(marts.build_summary(tmp))
                 try:
+                    record.notes.append(marts.build_summary(tmp))
                     with record.timing("gaps"):
                         record.outputs["significance_rows"] = test_gaps(tmp, config)
                     staged = []
