@@ -8,9 +8,12 @@ directory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    import hashlib
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -18,6 +21,16 @@ RECORDS_DIR = SCHEMAS_DIR / "records"
 FRAMEWORKS_DIR = SCHEMAS_DIR / "frameworks"
 EXPECTATIONS_DIR = SCHEMAS_DIR / "expectations"
 SQL_DIR = PROJECT_ROOT / "sql"
+PACKAGE_DIR = PROJECT_ROOT / "yotbench"
+
+
+def hash_files(digest: hashlib._Hash, root: Path, pattern: str = "*", prefix: str = "") -> None:
+    """Feed every file under `root` matching `pattern` to `digest`, in a fixed order: each file's path
+    relative to root (after `prefix`), then its bytes. What the rule and code fingerprints are made of."""
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file():
+            digest.update(f"{prefix}{path.relative_to(root).as_posix()}".encode())
+            digest.update(path.read_bytes())
 
 
 TaskRunner = Literal["threads", "processes", "dask"]  # Prefect task runners for landing (ops.task_runner)

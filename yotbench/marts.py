@@ -41,7 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from yotbench.atomic import atomic_file
-from yotbench.config import SCHEMAS_DIR, SQL_DIR, RunConfig
+from yotbench.config import PACKAGE_DIR, SCHEMAS_DIR, SQL_DIR, RunConfig, hash_files
 from yotbench.errors import YotbenchError
 from yotbench.faults import checkpoint
 from yotbench.frameworks import Framework, load_frameworks
@@ -706,11 +706,12 @@ def _inspection_list(inspections: list[str]) -> str:
 
 def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[str]) -> None:
     """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are)."""
+    ids = _inspection_list(inspections)
     # the SQL may end in a line comment: the parenthesis goes on a line of its own
-    subset = f"select * from ({model.sql}\n) as model where model.inspection_id in {_inspection_list(inspections)}"
+    subset = f"select * from ({model.sql}\n) as model where model.inspection_id in {ids}"
     if model.layer == "marts":
         statements = [
-            f"delete from {model.relation} where inspection_id in {_inspection_list(inspections)}",
+            f"delete from {model.relation} where inspection_id in {ids}",
             f"insert into {model.relation} {subset}",
         ]
     else:
@@ -779,9 +780,6 @@ def register_run(
     _temp_table(con, "run_context", table)
 
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
 @cache
 def code_fingerprint(sql_dir: Path = SQL_DIR, schemas_dir: Path = SCHEMAS_DIR, package_dir: Path = PACKAGE_DIR) -> str:
     """What every mart is a function of besides the landed store: DuckDB's version, the SQL, the
@@ -789,12 +787,8 @@ def code_fingerprint(sql_dir: Path = SQL_DIR, schemas_dir: Path = SCHEMAS_DIR, p
     tables, among much else; its version string is not bumped with every change). A published file
     is reused only under the same."""
     digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0".encode())
-    sources = [(sql_dir, "*"), (schemas_dir, "*"), (package_dir, "*.py")]
-    for root, pattern in sources:
-        for path in sorted(root.rglob(pattern)):
-            if path.is_file():
-                digest.update(f"{root.name}/{path.relative_to(root).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
+    for root, pattern in ((sql_dir, "*"), (schemas_dir, "*"), (package_dir, "*.py")):
+        hash_files(digest, root, pattern, prefix=f"{root.name}/")
     return digest.hexdigest()[:16]
 
 

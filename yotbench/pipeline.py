@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from yotbench.atomic import atomic_dir
-from yotbench.config import SCHEMAS_DIR, RunConfig
+from yotbench.config import SCHEMAS_DIR, RunConfig, hash_files
 from yotbench.errors import PROBLEM_FIELDS, Problem, problem_count
 from yotbench.faults import checkpoint
 from yotbench.ingest import HashCache, Notice, RawSubmission, Submission, discover, read_submission
@@ -35,10 +35,7 @@ def new_run_id() -> str:
 def rules_hash() -> str:
     """Hash of every rule file; a rejected submission is re-checked when the rules change."""
     digest = hashlib.sha256()
-    for path in sorted(SCHEMAS_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(SCHEMAS_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
+    hash_files(digest, SCHEMAS_DIR)
     return digest.hexdigest()[:16]
 
 

@@ -89,7 +89,7 @@ def period_significance(config: RunConfig, framework: str, date_from: date, date
     time (gaps.significance_of), as the nightly significance step does: at scale 100 the
     programme-to-date briefing reads 7 million answers, which as one pandas text frame took 35 s
     and several GB."""
-    from yotbench.gaps import significance_of
+    from yotbench.gaps import ended_between, significance_of
     from yotbench.marts import close_case_level, open_case_level
 
     con = duckdb.connect()
@@ -98,11 +98,7 @@ def period_significance(config: RunConfig, framework: str, date_from: date, date
         period = (
             con.table("int_answers_enriched")
             .filter(duckdb.ColumnExpression("framework") == duckdb.ConstantExpression(framework))
-            .filter(
-                duckdb.ColumnExpression("fieldwork_end").between(
-                    duckdb.ConstantExpression(date_from), duckdb.ConstantExpression(date_to)
-                )
-            )
+            .filter(ended_between(date_from, date_to))
         )
         result = significance_of(period, alpha=config.alpha, min_gap_pp=config.min_gap_pp)
         close_case_level(con)
