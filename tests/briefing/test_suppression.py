@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 
-from yotbench.briefing.suppression import Constraint, cells_to_suppress, recoverable
+from yotbench.briefing.suppression import Constraint, _matrix, _pinned, cells_to_suppress, recoverable
 
 
 def test_no_small_cells_means_nothing_suppressed():
@@ -102,3 +105,70 @@ def test_a_cell_recovered_by_combining_two_totals_is_caught():
 def test_a_constraint_naming_an_unknown_cell_is_an_error():
     with pytest.raises(KeyError, match="not in the table"):
         cells_to_suppress({"all": 3}, [Constraint("all", ("a",))], 5)
+
+
+def _worked_out_by_rank(a: np.ndarray, cols: list[int]) -> list[int]:
+    """The columns of a[:, cols] whose cell follows from the equations: removing the column lowers the rank
+    of the restricted system by one exactly when the cell's unit vector lies in its row space (an independent
+    computation from the one yotbench uses)."""
+    sub = a[:, cols]
+    rank = np.linalg.matrix_rank(sub) if sub.size else 0
+    out = []
+    for j, col in enumerate(cols):
+        rest = np.delete(sub, j, axis=1)
+        if np.any(sub[:, j]) and (np.linalg.matrix_rank(rest) if rest.size else 0) == rank - 1:
+            out.append(col)
+    return out
+
+
+def _grid(rng: random.Random) -> tuple[dict, list[Constraint]]:
+    """A table of counts with row totals, often column totals, sometimes a grand total of both."""
+    rows, columns = rng.randint(1, 5), rng.randint(1, 5)
+    values = {("cell", i, j): rng.choice([0, 1, 2, 3, 4, 6, 9, 20]) for i in range(rows) for j in range(columns)}
+    constraints = []
+    for i in range(rows):
+        values["row", i] = sum(values["cell", i, j] for j in range(columns))
+        constraints.append(Constraint(("row", i), tuple(("cell", i, j) for j in range(columns))))
+    if rng.random() < 0.7:
+        for j in range(columns):
+            values["column", j] = sum(values["cell", i, j] for i in range(rows))
+            constraints.append(Constraint(("column", j), tuple(("cell", i, j) for i in range(rows))))
+        if rng.random() < 0.5:
+            values["all",] = sum(values["row", i] for i in range(rows))
+            constraints.append(Constraint(("all",), tuple(("row", i) for i in range(rows))))
+            constraints.append(Constraint(("all",), tuple(("column", j) for j in range(columns))))
+    keys = list(values)
+    rng.shuffle(keys)
+    return {k: values[k] for k in keys}, constraints
+
+
+def test_one_decomposition_tells_what_each_candidate_complement_would_leave_exposed():
+    # _pinned answers for every candidate from one SVD; each answer must be what the rank of the
+    # system with that candidate added says.
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(300):
+        values, constraints = _grid(rng)
+        keys = list(values)
+        a = _matrix(keys, constraints)
+        suppressed = sorted(rng.sample(range(len(keys)), rng.randint(1, max(1, len(keys) // 2))))
+        candidates = [i for i in range(len(keys)) if i not in suppressed]
+        pinned, after, own = _pinned(a, suppressed, candidates)
+        assert [suppressed[j] for j in np.flatnonzero(pinned)] == _worked_out_by_rank(a, suppressed)
+        for i, candidate in enumerate(candidates):
+            expected = _worked_out_by_rank(a, sorted([*suppressed, candidate]))
+            got = [suppressed[j] for j in np.flatnonzero(after[i])] + ([candidate] if own[i] else [])
+            assert sorted(got) == expected
+            checked += 1
+    assert checked > 1000
+
+
+def test_no_suppressed_cell_of_a_random_table_can_be_worked_out():
+    rng = random.Random(11)
+    for _ in range(300):
+        values, constraints = _grid(rng)
+        keys = list(values)
+        hidden = cells_to_suppress(values, constraints, 5)
+        assert {k for k, v in values.items() if v < 5} <= hidden
+        cols = [i for i, k in enumerate(keys) if k in hidden]
+        assert _worked_out_by_rank(_matrix(keys, constraints), cols) == []

@@ -74,21 +74,37 @@ def recoverable(suppressed: set[Hashable], keys: list[Hashable], constraints: Se
 
 
 def _recoverable(a: np.ndarray, keys: list[Hashable], suppressed: set[Hashable]) -> list[Hashable]:
-    """recoverable() on the equations' matrix, built once per table (cells_to_suppress calls this for every
-    candidate complement). Equations that touch no suppressed cell are left out: they do not change the
-    null space, and the decomposition is of the few rows that do."""
+    """recoverable() on the equations' matrix, built once per table."""
     cols = [i for i, k in enumerate(keys) if k in suppressed]
-    if not cols:
-        return []
-    sub = a[:, cols]
-    sub = sub[np.any(sub != 0, axis=1)]
-    if not len(sub):
-        return []
-    _, singular, vt = np.linalg.svd(sub, full_matrices=True)
-    tolerance = (singular.max() if singular.size else 0.0) * max(sub.shape) * np.finfo(float).eps
-    null_space = vt[int((singular > tolerance).sum()) :]
-    pinned = np.all(np.abs(null_space) < 1e-9, axis=0)
+    pinned, _, _ = _pinned(a, cols, [])
     return [keys[col] for j, col in enumerate(cols) if pinned[j]]
+
+
+def _pinned(a: np.ndarray, cols: list[int], candidates: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which suppressed cells (`cols`, columns of `a`) can be worked out; and, for each candidate complement
+    (another column), which could be if it were suppressed too, from the same decomposition.
+
+    Returns (pinned over cols; after, one row per candidate, over cols; each candidate's own cell pinned).
+    A cell is worked out when every vector of the null space of the equations restricted to the suppressed
+    cells is zero there. Adding a candidate column c to B = a[:, cols] either leaves the null space as it was
+    (c is then worked out itself: it is not a combination of B's columns), or adds one vector (v, 1) with
+    B v = -c, so that a cell worked out before stays so only where v is zero (v is unique there). One
+    singular value decomposition of B answers for every candidate, where one per candidate took 1 ms each
+    on a briefing's 190 equations, some 14,000 times for a framework with few cases."""
+    # Equations that touch no cell in question do not change the null space.
+    rows = np.any(a[:, cols + candidates] != 0, axis=1)
+    b, c = a[rows][:, cols], a[rows][:, candidates]
+    if not b.size:  # no suppressed cell, or no equation on any: nothing can be worked out
+        return np.zeros(len(cols), bool), np.zeros((len(candidates), len(cols)), bool), np.zeros(len(candidates), bool)
+    u, singular, vt = np.linalg.svd(b, full_matrices=True)
+    tolerance = (singular.max() if singular.size else 0.0) * max(b.shape) * np.finfo(float).eps
+    rank = int((singular > tolerance).sum())
+    pinned = np.all(np.abs(vt[rank:]) < 1e-9, axis=0)
+    # v = -pinv(B) c, for every candidate at once; c lies in B's column space when B v + c = 0.
+    v = -(vt[:rank].T / singular[:rank]) @ (u[:, :rank].T @ c)
+    own = np.any(np.abs(b @ v + c) > 1e-9, axis=0)
+    after = pinned & ((np.abs(v) < 1e-9) | own).T
+    return pinned, after, own
 
 
 def cells_to_suppress(
@@ -113,29 +129,36 @@ def cells_to_suppress(
     members = {m for c in constraints for m in c.members}
     fixed = set(published or ())
     a = _matrix(keys, constraints)
-    fixed |= set(_recoverable(a, keys, set(keys) - fixed)) if fixed and constraints else set()
+    fixed |= set(_recoverable(a, keys, set(keys) - fixed)) if fixed else set()
     while True:
-        exposed = [k for k in _recoverable(a, keys, suppressed) if k not in fixed] if constraints else []
+        cols = [i for i, k in enumerate(keys) if k in suppressed]
+        # Any published cell tied to a suppressed one may hide a cell that can be worked out, not only the
+        # cells of its own equations (in a table with row and column totals it is often the cell through
+        # which the target is worked out).
+        pool = list(
+            dict.fromkeys(
+                k
+                for c in constraints
+                if suppressed & {c.total, *c.members}
+                for k in (*c.members, c.total)
+                if k not in suppressed and k not in fixed
+            )
+        )
+        pinned, after, own = _pinned(a, cols, [order[k] for k in pool])
+        exposed = [keys[col] for j, col in enumerate(cols) if pinned[j] and keys[col] not in fixed]
         if not exposed:
             short = _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order)
             if short is None:
                 return suppressed
             suppressed.add(short)
             continue
-        target = exposed[0]
-        # Any published cell tied to a suppressed one may hide the target, not only the
-        # cells of its own equations (in a table with row and column totals it is often
-        # the cell through which the target is worked out).
-        pool = [
-            k
-            for c in constraints
-            if suppressed & {c.total, *c.members}
-            for k in (*c.members, c.total)
-            if k not in suppressed and k not in fixed
+        target = cols.index(order[exposed[0]])
+        # Prefer a cell that hides the target, a breakdown cell over a total, fewest left exposed, the smallest.
+        costs = [
+            (bool(after[i, target]), k not in members, int(after[i].sum() + own[i]), values[k], order[k])
+            for i, k in enumerate(pool)
         ]
-
-        best = min(dict.fromkeys(pool), key=lambda k: _cost(k, target, suppressed, keys, a, members, values, order))
-        suppressed.add(best)
+        suppressed.add(pool[costs.index(min(costs))])
 
 
 def _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order) -> Hashable | None:
@@ -152,9 +175,3 @@ def _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order) 
         if c.total not in fixed:
             return c.total
     return None
-
-
-def _cost(candidate, target, suppressed, keys, a, members, values, order) -> tuple:
-    """Prefer a cell that hides the target, a breakdown cell over a total, fewest left exposed, the smallest."""
-    left = _recoverable(a, keys, suppressed | {candidate})
-    return (target in left, candidate not in members, len(left), values[candidate], order[candidate])
