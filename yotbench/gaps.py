@@ -17,6 +17,7 @@ characteristic, and a finding flagged `significant` only when both tests agree.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -154,23 +155,22 @@ SCOPES = ("question", "standard", "area")  # the order rows are listed in, withi
 
 
 def significance(answers: pd.DataFrame, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> pd.DataFrame:
-    """The rows of marts.significance for every framework in `answers` (int_answers_enriched rows)."""
+    """The rows of marts.significance for every framework in `answers` (int_answers_enriched rows): the
+    rows significance_of gives on the frame read through DuckDB, so a frame and the marts' views are
+    tested by the same code."""
     _check(answers.columns, alpha, min_gap_pp)
-    frameworks = []
-    for framework, at in sorted(answers.groupby("framework", sort=True).indices.items()):
-        frame = answers if len(at) == len(answers) else answers.iloc[at]
-        period = (_day(frame["fieldwork_start"].min()), _day(frame["fieldwork_end"].max()))
-        frameworks.append((framework, period, [(frame, SCOPES)]))
-    return _tested(frameworks, alpha, min_gap_pp)
+    with duckdb.connect() as con:
+        return significance_of(con.from_df(answers[answers_columns()]), alpha=alpha, min_gap_pp=min_gap_pp)
 
 
 def significance_of(relation: duckdb.DuckDBPyRelation, *, alpha: float = 0.05, min_gap_pp: float = 5.0) -> pd.DataFrame:
     """significance() of a relation shaped like int_answers_enriched (filtered or not), read in pieces.
 
-    Each piece is fetched compactly (_unit_frame) and tested before the next is read: a standard's
-    answers give its questions and the standard; an area's key-question answers give the area. So
-    memory holds the largest standard's answers rather than the whole programme's (at scale 1000,
-    71 million answers). The rows are the ones significance() gives on the whole relation."""
+    The relation's answers are coded once in DuckDB (_Coded); each piece is fetched as integer codes and
+    tested before the next is read: a standard's answers give its questions and the standard; an area's
+    key-question answers give the area. So Python holds the largest standard's answers rather than the
+    whole programme's (at scale 1000, 71 million answers), and DuckDB the coded answers, which it can
+    spill to disk."""
     return significance_in_windows(relation, {}, alpha=alpha, min_gap_pp=min_gap_pp)[0]
 
 
@@ -203,13 +203,12 @@ def significance_in_windows(
             window_head = _head(framework, first_in, last_in) if answers else None
         head = _head(framework, first, last)
         found, window_found = [], []
-        for frame, scopes in _pieces(own, dated=window_head is not None):
-            found += _found(frame, scopes, head)
-            if window_head is not None:
-                ends = frame["fieldwork_end"].to_numpy()
-                rows = np.flatnonzero((ends >= np.datetime64(window[0])) & (ends <= np.datetime64(window[1])))
-                if len(rows):
-                    window_found += _found(frame.iloc[rows].reset_index(drop=True), scopes, window_head)
+        with _Coded(own) as coded:
+            in_window = coded.ended_between(*window) if window_head is not None else None
+            for piece, scopes in coded.pieces():
+                found += _found(coded, piece, scopes, head)
+                if in_window is not None and in_window[piece.case].any():
+                    window_found += _found(coded, piece[in_window[piece.case]], scopes, window_head)
         programme += _in_order(found)
         if window_head is not None:
             windowed[framework] = _decided(_in_order(window_found), alpha, min_gap_pp)
@@ -233,25 +232,125 @@ def _equals(column: str, value) -> duckdb.Expression:
     return duckdb.ColumnExpression(column) == duckdb.ConstantExpression(value)
 
 
-def _pieces(relation: duckdb.DuckDBPyRelation, dated: bool = False) -> Iterator[tuple[pd.DataFrame, tuple[str, ...]]]:
-    """(answers, scopes tested on them): each standard's answers, then each area's key-question answers.
-
-    Only what the units read is fetched: the answered rows (na answers are in no test), and not the
-    framework or the fieldwork dates, which significance_in_windows has already taken (`dated`:
-    fieldwork_end too, to cut a window from each piece)."""
-    for (standard,) in relation.aggregate("standard_id", "standard_id").fetchall():
-        yield _unit_frame(relation.filter(_equals("standard_id", standard)), dated), ("question", "standard")
-    key_questions = relation.filter("level = 'key_question' and area is not null")
-    for (area,) in key_questions.aggregate("area", "area").fetchall():
-        yield _unit_frame(key_questions.filter(_equals("area", area)), dated), ("area",)
+_CODED_TABLES = itertools.count(1)  # names the TEMP tables of each _Coded (next() is atomic)
 
 
-def _unit_frame(relation: duckdb.DuckDBPyRelation, dated: bool) -> pd.DataFrame:
-    """What the units read of a piece, fetched compactly (_compact): at scale 100 (7 million rows)
-    about 3 s and 0.3 GB, where .df() takes 35 s and several GB."""
-    left_out = ("framework", "fieldwork_start") if dated else ("framework", "fieldwork_start", "fieldwork_end")
-    columns = [c for c in answers_columns() if c not in left_out]
-    return _compact(relation.filter("answer in ('yes', 'no')").select(*columns).arrow())
+@dataclass(frozen=True)
+class _Piece:
+    """Answered rows (yes or no) of one piece: each row's case and question, as positions in the
+    framework's _Coded.cases and _Coded.questions, and whether it was answered yes."""
+
+    case: np.ndarray
+    question: np.ndarray
+    yes: np.ndarray
+
+    def __getitem__(self, rows: np.ndarray) -> _Piece:
+        return _Piece(self.case[rows], self.question[rows], self.yes[rows])
+
+
+class _Coded:
+    """One framework's answered rows, coded once in DuckDB, so that a piece is fetched as three integer
+    columns without evaluating the case-level view again.
+
+    At scale 100 each piece read through int_answers_enriched cost a fresh evaluation of the view's joins
+    (about 0.3 s) and the coding of its 13 text columns (about 0.4 s), for 12 pieces a framework. Here the
+    view is read three times, into TEMP tables: the cases (numbered in inspection, case_key order, with
+    their characteristics and fieldwork end), the questions (standard, area, level), and the answers as
+    (case number, question number, yes), some 6 bytes a row before DuckDB compresses them (DuckDB spills
+    them to its temp directory past its memory limit). A piece is then a filter on the answers table. Used
+    as a context manager: the TEMP tables are dropped on leaving."""
+
+    def __init__(self, relation: duckdb.DuckDBPyRelation) -> None:
+        number = next(_CODED_TABLES)
+        self._relation = relation
+        self._cases_table = f"yotbench_gaps_cases_{number}"
+        self._answers_table = f"yotbench_gaps_answers_{number}"
+        self._questions_table = f"yotbench_gaps_questions_{number}"
+
+    def __enter__(self) -> _Coded:
+        try:
+            return self._coded()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _coded(self) -> _Coded:
+        characteristics = _characteristic_columns(comparisons())
+        chosen = ", ".join(f"min({c}::varchar) as {c}" for c in characteristics)
+        self._run(f"""
+            create temp table {self._cases_table} as
+            select (row_number() over (order by inspection_id, case_key) - 1)::integer as case_number, *
+            from (
+                select inspection_id::varchar as inspection_id, case_key, min(fieldwork_end) as fieldwork_end, {chosen}
+                from source where answer in ('yes', 'no') group by all
+            )
+        """)
+        self._run(f"""
+            create temp table {self._questions_table} as
+            select (row_number() over (order by question_id) - 1)::integer as question_number, *
+            from (
+                select question_id::varchar as question_id, any_value(standard_id)::varchar as standard_id,
+                       any_value(area)::varchar as area, any_value(level)::varchar as level
+                from source where answer in ('yes', 'no') group by all
+            )
+        """)
+        self._run(f"""
+            create temp table {self._answers_table} as
+            select cases.case_number, questions.question_number, (answers.answer::varchar = 'yes')::tinyint as yes
+            from source as answers
+            inner join temp.main.{self._cases_table} as cases
+                on answers.inspection_id::varchar = cases.inspection_id and answers.case_key = cases.case_key
+            inner join temp.main.{self._questions_table} as questions
+                on answers.question_id::varchar = questions.question_id
+            where answers.answer in ('yes', 'no')
+        """)
+        cases = _compact(self._read(f"select * from temp.main.{self._cases_table} order by case_number").arrow())
+        self.inspection = _dense_ranks(cases["inspection_id"], np.arange(len(cases)))
+        self.ends = cases["fieldwork_end"].to_numpy(dtype="datetime64[D]")
+        coded = {c: _codes(cases[c]) for c in characteristics}
+        self.labels = {c: codes for c, (codes, _) in coded.items()}
+        self.values = {c: names for c, (_, names) in coded.items()}
+        questions = self._read(f"select * from temp.main.{self._questions_table} order by question_number").fetchall()
+        self.questions = [q for _, q, *_ in questions]
+        self.standard = [standard for _, _, standard, _, _ in questions]
+        self.area = [area for *_, area, _ in questions]
+        self.level = [level for *_, level in questions]
+        self.key_question = np.array([level == "key_question" for level in self.level], dtype=bool)
+        return self
+
+    def __exit__(self, *_) -> None:
+        for table in (self._questions_table, self._answers_table, self._cases_table):
+            self._run(f"drop table if exists temp.main.{table}")
+
+    def _run(self, sql: str) -> None:
+        self._relation.query("source", sql)
+
+    def _read(self, sql: str) -> duckdb.DuckDBPyRelation:
+        return self._relation.query("source", sql)
+
+    def ended_between(self, start: dt.date, end: dt.date) -> np.ndarray:
+        """Per case: did its inspection's fieldwork end between start and end (both included)?"""
+        return (self.ends >= np.datetime64(start)) & (self.ends <= np.datetime64(end))
+
+    def pieces(self) -> Iterator[tuple[_Piece, tuple[str, ...]]]:
+        """(answers, scopes tested on them): each standard's answers, then each area's key-question answers."""
+        numbers = range(len(self.questions))
+        for standard in sorted(set(self.standard), key=lambda v: (v is None, v or "")):
+            yield self._piece([i for i in numbers if self.standard[i] == standard]), ("question", "standard")
+        for area in sorted({self.area[i] for i in numbers if self.key_question[i] and self.area[i] is not None}):
+            yield self._piece([i for i in numbers if self.key_question[i] and self.area[i] == area]), ("area",)
+
+    def _piece(self, questions: list[int]) -> _Piece:
+        listed = ", ".join(str(q) for q in questions)
+        table = (
+            self._read(f"""
+            select case_number, question_number, yes from temp.main.{self._answers_table}
+            where question_number in ({listed})
+        """)
+            .arrow()
+            .read_all()
+        )
+        return _Piece(*(table[c].to_numpy() for c in ("case_number", "question_number", "yes")))
 
 
 def _check(columns, alpha: float, min_gap_pp: float) -> None:
@@ -264,24 +363,12 @@ def _check(columns, alpha: float, min_gap_pp: float) -> None:
         raise GapsInputError(f"answers lack column(s) {', '.join(missing)}; int_answers_enriched has them all")
 
 
-def _tested(frameworks, alpha: float, min_gap_pp: float) -> pd.DataFrame:
-    """Compare every unit of every piece on every characteristic, then adjust and decide.
-
-    `frameworks`: (framework, (first fieldwork day, last), pieces), each piece (answers, scopes)."""
-    rows = []
-    for framework, period, pieces in frameworks:
-        head = {"framework": framework, "fieldwork_from": period[0], "fieldwork_to": period[1]}
-        rows += _in_order([item for frame, scopes in pieces for item in _found(frame, scopes, head)])
-    return _decided(rows, alpha, min_gap_pp)
-
-
-def _found(frame: pd.DataFrame, scopes: tuple[str, ...], head: dict) -> list[tuple[tuple, dict]]:
+def _found(coded: _Coded, piece: _Piece, scopes: tuple[str, ...], head: dict) -> list[tuple[tuple, dict]]:
     """(sort key, row) for every unit of one piece on every characteristic. Each unit is compared as
     it is made (one unit in memory at a time)."""
     wanted = comparisons()
-    columns = _characteristic_columns(wanted)
     found = []
-    for unit in _units(frame, columns, scopes):
+    for unit in _units(coded, piece, scopes):
         order = (SCOPES.index(unit.scope), _natural(unit.item_id))
         found += [((i, *order), head | _compare(unit, c)) for i, c in enumerate(wanted)]
     return found
@@ -441,85 +528,74 @@ def _dense_ranks(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     return np.where(chosen >= 0, rank[np.maximum(chosen, 0)], -1).astype(np.int32)
 
 
-def _units(frame: pd.DataFrame, label_columns: list[str], scopes: tuple[str, ...] = SCOPES) -> Iterator[_Unit]:
+def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> Iterator[_Unit]:
     """Question units (one response per relevant case), then standard and area units (one case score each),
     of the given scopes.
 
-    Works on positions and integer codes: the text columns of `frame` are read, never copied per row."""
-    rows = np.flatnonzero(frame["answer"].isin(["yes", "no"]).to_numpy())  # the answered rows
-    stratum = _dense_ranks(frame["inspection_id"], rows)
-    yes = (frame["answer"] == "yes").to_numpy(dtype=bool)[rows].astype(float)
-    coded = {c: _codes(frame[c]) for c in label_columns}
-    labels = {c: codes[rows] for c, (codes, _) in coded.items()}
-    values = {c: names for c, (_, names) in coded.items()}
-    question_codes, questions = _factorized(frame["question_id"])
-    question_codes = question_codes[rows]
-    # each question's cases in (inspection, case) order, so no sum depends on the order rows arrive in
-    order = np.lexsort((frame["case_key"].to_numpy()[rows], stratum, question_codes))
-    starts = np.searchsorted(question_codes[order], np.arange(len(questions) + 1))
-    positions = {
-        str(question): order[starts[i] : starts[i + 1]]
-        for i, question in enumerate(questions)
-        if starts[i + 1] > starts[i]
-    }
-    for question in sorted(positions, key=_natural) if "question" in scopes else []:
-        at = positions[question]
-        first = rows[at[0]]  # the question's first answered row gives its level, standard and area
-        yield _Unit(
-            "question",
-            question,
-            frame["level"].iloc[first],
-            frame["standard_id"].iloc[first],
-            _text(frame["area"].iloc[first]),
-            yes[at],
-            stratum[at],
-            {c: v[at] for c, v in labels.items()},
-            values,
-        )
+    Works on positions and integer codes. Cases are numbered in (inspection, case_key) order, so ordering
+    a unit's cases by number puts them in that order, and no sum depends on the order rows arrive in."""
+    case, question = piece.case, piece.question
+    # the piece's inspections, ranked in their sorted order (the strata)
+    present = np.zeros(int(coded.inspection.max()) + 1 if len(coded.inspection) else 0, dtype=bool)
+    present[coded.inspection[case]] = True
+    rank = (np.cumsum(present) - 1).astype(np.int32)
+    case_stratum = rank[coded.inspection]
+    stratum = case_stratum[case]
+    yes = piece.yes.astype(float)
+    labels = {c: codes[case] for c, codes in coded.labels.items()}
+    order = np.lexsort((case, question))
+    starts = np.searchsorted(question[order], np.arange(len(coded.questions) + 1))
+    if "question" in scopes:
+        chosen = [i for i in range(len(coded.questions)) if starts[i + 1] > starts[i]]
+        for i in sorted(chosen, key=lambda i: _natural(coded.questions[i])):
+            at = order[starts[i] : starts[i + 1]]
+            yield _Unit(
+                "question",
+                coded.questions[i],
+                coded.level[i],
+                coded.standard[i],
+                coded.area[i],
+                yes[at],
+                stratum[at],
+                {c: v[at] for c, v in labels.items()},
+                coded.values,
+            )
 
-    key_question = (frame["level"] == "key_question").to_numpy(dtype=bool)[rows]
-    key_rows = rows[key_question]
-    key = pd.DataFrame(
-        {
-            "standard_id": frame["standard_id"].iloc[key_rows].reset_index(drop=True),
-            "area": frame["area"].iloc[key_rows].reset_index(drop=True),
-            "_stratum": stratum[key_question],
-            "case_key": frame["case_key"].iloc[key_rows].to_numpy(),
-            "_yes": yes[key_question],
-            **{c: v[key_question] for c, v in labels.items()},
-        }
-    )
-    for scope, column in (("standard", "standard_id"), ("area", "area")):
+    n_cases = len(coded.inspection)
+    for scope, items in (("standard", coded.standard), ("area", coded.area)):
         if scope not in scopes:
             continue
-        scored = key[key[column].notna()]
-        if scored.empty:
+        names = sorted({v for v in items if v is not None})
+        item_of_question = np.array([names.index(v) if v is not None else -1 for v in items], dtype=np.int64)
+        item = np.where(coded.key_question, item_of_question, -1)[question] if len(question) else question
+        rows = np.flatnonzero(item >= 0)
+        if not len(rows):
             continue
-        # case_key is a surrogate within its inspection: a case is (inspection, case_key). Sorted, so the
-        # order of the cases (and so the last bits of the score sums) never depends on the rows' order.
-        cases = scored.groupby([column, "_stratum", "case_key"], sort=True).agg(
-            _score=("_yes", "mean"), **{c: (c, "first") for c in label_columns}
-        )
-        for item, group in sorted(cases.groupby(level=0, sort=False), key=lambda kv: _natural(kv[0])):
+        # a case's score for an item: the share of its answered key questions answered yes
+        pairs, which = np.unique(item[rows] * n_cases + case[rows], return_inverse=True)
+        score = np.bincount(which, weights=yes[rows]) / np.bincount(which)
+        unit_item, unit_case = pairs // n_cases, pairs % n_cases
+        bounds = np.searchsorted(unit_item, np.arange(len(names) + 1))
+        for j in sorted(range(len(names)), key=lambda j: _natural(names[j])):
+            at = slice(bounds[j], bounds[j + 1])
+            if bounds[j + 1] == bounds[j]:
+                continue
+            cases = unit_case[at]
             yield _Unit(
                 scope,
-                str(item),
+                str(names[j]),
                 None,
-                str(item) if scope == "standard" else None,
-                str(item) if scope == "area" else None,
-                group["_score"].to_numpy(),
-                group.index.get_level_values("_stratum").to_numpy(),
-                {c: group[c].to_numpy() for c in label_columns},
-                values,
+                str(names[j]) if scope == "standard" else None,
+                str(names[j]) if scope == "area" else None,
+                score[at],
+                case_stratum[cases],
+                {c: codes[cases] for c, codes in coded.labels.items()},
+                coded.values,
             )
 
 
 def _day(value) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
-
-
-def _text(value) -> str | None:
-    return None if pd.isna(value) else str(value)
 
 
 # --- one comparison ----------------------------------------------------------------------

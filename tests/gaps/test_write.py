@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.gaps.crafted import one_question
+from tests.gaps.crafted import one_question, per_case, row
 from tests.gaps.sample_frame import enriched_sample
 from yotbench.gaps import COLUMNS, significance, significance_of, write_significance
 
@@ -152,3 +152,40 @@ def test_by_period_holds_the_programme_rows_and_each_financial_years_own_tests()
 
     assert marts.check_invariants(con, ("marts",), external_only=True) > 7
     con.close()
+
+
+def test_the_coded_answers_leave_no_tables_behind_even_when_a_test_fails(con, monkeypatch):
+    def temp_tables() -> list[str]:
+        return [r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()]
+
+    before = temp_tables()
+    write_significance(con)
+    assert temp_tables() == before
+
+    import yotbench.gaps as gaps
+
+    def broken(unit, comparison):
+        raise RuntimeError("a comparison failed")
+
+    monkeypatch.setattr(gaps, "_compare", broken)
+    with pytest.raises(RuntimeError, match="a comparison failed"):
+        write_significance(con)
+    assert temp_tables() == before
+
+
+def test_cases_are_told_apart_by_inspection_and_case_key_together():
+    # Both inspections number their cases case-0 ... case-9: twenty cases, not ten. Scores per case:
+    # in A five female cases score 1 and five male 0; in B the reverse.
+    def inspection(name: str, female_yes: bool) -> pd.DataFrame:
+        frame = per_case(
+            [("female" if i < 5 else "male", {"2.1.1": "yes" if (i < 5) == female_yes else "no"}) for i in range(10)],
+            inspection=name,
+        )
+        return frame
+
+    result = significance(pd.concat([inspection("A", True), inspection("B", False)], ignore_index=True))
+    standard = row(result, "gender", "standard", "2.1")
+    assert (standard["n_cases"], standard["higher_n"], standard["lower_n"]) == (20, 10, 10)
+    assert standard["gap_pp"] == pytest.approx(0.0)
+    question = row(result, "gender")
+    assert (question["n_cases"], question["n_strata"]) == (20, 2)
