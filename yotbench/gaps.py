@@ -36,6 +36,7 @@ from yotbench.stats.stratified import (
     cmh_test,
     mantel_haenszel_difference,
     mean_score_test,
+    stratum_sums,
     within_stratum_deviation,
 )
 
@@ -729,10 +730,11 @@ def _pooled_scores(x, g, groups, n_g, row, notes) -> bool:
 def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
     """The same comparison within inspections, and the direction it sees."""
     result: StratifiedResult
+    sums = stratum_sums(x, g, s, k)  # read once by each function below
     if binary and k == 2:
         result = cmh_test(x, g, s)
     else:
-        result = mean_score_test(x, g, s, k)
+        result = mean_score_test(x, g, s, k, sums)
         if binary:
             result = replace(result, test="cmh_general")
     row |= {
@@ -748,13 +750,13 @@ def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
         return
     if result.test == "cmh_exact":
         notes.append("too few cases for the CMH chi-square (Mantel-Fleiss criterion): exact conditional test")
-    deviation = within_stratum_deviation(x, g, s, k)
+    deviation = within_stratum_deviation(x, g, s, k, sums)
     high, low = int(np.nanargmax(deviation)), int(np.nanargmin(deviation))
     if deviation[high] > deviation[low]:
         row |= {
             "stratified_higher_group": groups[high],
             "stratified_lower_group": groups[low],
-            "stratified_gap_pp": 100 * mantel_haenszel_difference(x, g, s, k, high, low),
+            "stratified_gap_pp": 100 * mantel_haenszel_difference(x, g, s, k, high, low, sums),
         }
 
 

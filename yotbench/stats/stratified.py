@@ -38,8 +38,14 @@ class StratifiedResult:
     n_strata: int  # strata that carried information (the others are dropped)
 
 
-def _sums(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per stratum and group: case counts and response totals; per stratum: sum of squares about its mean."""
+Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def stratum_sums(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> Sums:
+    """Per stratum and group: case counts and response totals; per stratum: sum of squares about its mean.
+
+    What mean_score_test, within_stratum_deviation and mantel_haenszel_difference read of the cases: a
+    caller running more than one of them on the same cases passes it to each (`sums=`)."""
     n_strata = int(s.max()) + 1 if len(s) else 0
     cell = s * k + g
     n = np.bincount(cell, minlength=n_strata * k).reshape(n_strata, k).astype(float)
@@ -60,9 +66,9 @@ def _informative(n: np.ndarray, ss: np.ndarray) -> np.ndarray:
     return ((n > 0).sum(axis=1) >= 2) & (ss > 1e-12 * np.maximum(size, 1))
 
 
-def mean_score_test(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> StratifiedResult:
+def mean_score_test(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, sums: Sums | None = None) -> StratifiedResult:
     """CMH mean-score test that the k groups have the same mean response within strata."""
-    n, t, ss = _sums(x, g, s, k)
+    n, t, ss = sums if sums is not None else stratum_sums(x, g, s, k)
     keep = _informative(n, ss)
     n, t, ss = n[keep], t[keep], ss[keep]
     if not keep.any():
@@ -140,19 +146,23 @@ def cmh_test(y: np.ndarray, g: np.ndarray, s: np.ndarray) -> StratifiedResult:
     return StratifiedResult("cmh_exact", float(statistic), None, pvalue, n_strata)
 
 
-def within_stratum_deviation(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
+def within_stratum_deviation(
+    x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, sums: Sums | None = None
+) -> np.ndarray:
     """Each group's mean difference from its own stratum's mean: the direction a stratified test sees."""
-    n, t, _ = _sums(x, g, s, k)
+    n, t, _ = sums if sums is not None else stratum_sums(x, g, s, k)
     size = n.sum(axis=1)
     mean = np.divide(t.sum(axis=1), size, out=np.zeros(len(size)), where=size > 0)
     count = n.sum(axis=0)
     return np.divide((t - n * mean[:, None]).sum(axis=0), count, out=np.full(k, np.nan), where=count > 0)
 
 
-def mantel_haenszel_difference(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, high: int, low: int) -> float:
+def mantel_haenszel_difference(
+    x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, high: int, low: int, sums: Sums | None = None
+) -> float:
     """Difference in mean response of two groups within strata, weighted as Mantel-Haenszel weights
     a risk difference (n_high * n_low / (n_high + n_low)); strata lacking either group carry no weight."""
-    n, t, _ = _sums(x, g, s, k)
+    n, t, _ = sums if sums is not None else stratum_sums(x, g, s, k)
     both = (n[:, high] > 0) & (n[:, low] > 0)
     if not both.any():
         return np.nan
