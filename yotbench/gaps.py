@@ -238,8 +238,8 @@ _CODED_TABLES = itertools.count(1)  # names the TEMP tables of each _Coded (next
 
 @dataclass(frozen=True)
 class _Piece:
-    """Answered rows (yes or no) of one piece: each row's case and question, as positions in the
-    framework's _Coded.cases and _Coded.questions, and whether it was answered yes."""
+    """Answered rows (yes or no) of one piece: each row's case and question, by their numbers in the
+    framework's _Coded, and whether it was answered yes (1) or no (0)."""
 
     case: np.ndarray
     question: np.ndarray
@@ -257,7 +257,7 @@ class _Coded:
     (about 0.3 s) and the coding of its 13 text columns (about 0.4 s), for 12 pieces a framework. Here the
     view is read three times, into TEMP tables: the cases (numbered in inspection, case_key order, with
     their characteristics and fieldwork end), the questions (standard, area, level), and the answers as
-    (case number, question number, yes), some 6 bytes a row before DuckDB compresses them (DuckDB spills
+    (case number, question number, yes), 9 bytes a row before DuckDB compresses them (DuckDB spills
     them to its temp directory past its memory limit). A piece is then a filter on the answers table. Used
     as a context manager: the TEMP tables are dropped on leaving."""
 
