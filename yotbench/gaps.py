@@ -208,8 +208,9 @@ def significance_in_windows(
             in_window = coded.ended_between(*window) if window_head is not None else None
             for piece, scopes in coded.pieces():
                 found += _found(coded, piece, scopes, head)
-                if in_window is not None and in_window[piece.case].any():
-                    window_found += _found(coded, piece[in_window[piece.case]], scopes, window_head)
+                rows = in_window[piece.case] if in_window is not None else None
+                if rows is not None and rows.any():
+                    window_found += _found(coded, piece[rows], scopes, window_head)
         programme += _in_order(found)
         if window_head is not None:
             windowed[framework] = _decided(_in_order(window_found), alpha, min_gap_pp)
@@ -278,7 +279,7 @@ class _Coded:
     def _coded(self) -> _Coded:
         characteristics = _characteristic_columns(comparisons())
         chosen = ", ".join(f"min({c}::varchar) as {c}" for c in characteristics)
-        self._run(f"""
+        self._query(f"""
             create temp table {self._cases_table} as
             select (row_number() over (order by inspection_id, case_key) - 1)::integer as case_number, *
             from (
@@ -286,7 +287,7 @@ class _Coded:
                 from source where answer in ('yes', 'no') group by all
             )
         """)
-        self._run(f"""
+        self._query(f"""
             create temp table {self._questions_table} as
             select (row_number() over (order by question_id) - 1)::integer as question_number, *
             from (
@@ -295,7 +296,7 @@ class _Coded:
                 from source where answer in ('yes', 'no') group by all
             )
         """)
-        self._run(f"""
+        self._query(f"""
             create temp table {self._answers_table} as
             select cases.case_number, questions.question_number, (answers.answer::varchar = 'yes')::tinyint as yes
             from source as answers
@@ -305,28 +306,26 @@ class _Coded:
                 on answers.question_id::varchar = questions.question_id
             where answers.answer in ('yes', 'no')
         """)
-        cases = _compact(self._read(f"select * from temp.main.{self._cases_table} order by case_number").arrow())
-        self.inspection = _dense_ranks(cases["inspection_id"], np.arange(len(cases)))
+        cases = _compact(self._query(f"select * from temp.main.{self._cases_table} order by case_number").arrow())
+        self.inspection = pd.factorize(cases["inspection_id"], sort=True)[0].astype(np.int32)
         self.ends = cases["fieldwork_end"].to_numpy(dtype="datetime64[D]")
         coded = {c: _codes(cases[c]) for c in characteristics}
         self.labels = {c: codes for c, (codes, _) in coded.items()}
         self.values = {c: names for c, (_, names) in coded.items()}
-        questions = self._read(f"select * from temp.main.{self._questions_table} order by question_number").fetchall()
-        self.questions = [q for _, q, *_ in questions]
-        self.standard = [standard for _, _, standard, _, _ in questions]
-        self.area = [area for *_, area, _ in questions]
-        self.level = [level for *_, level in questions]
+        questions = self._query(
+            f"select question_id, standard_id, area, level from temp.main.{self._questions_table} order by question_number"
+        ).fetchall()
+        columns = [list(column) for column in zip(*questions, strict=True)] or [[], [], [], []]
+        self.questions, self.standard, self.area, self.level = columns
         self.key_question = np.array([level == "key_question" for level in self.level], dtype=bool)
         return self
 
     def __exit__(self, *_) -> None:
         for table in (self._questions_table, self._answers_table, self._cases_table):
-            self._run(f"drop table if exists temp.main.{table}")
+            self._query(f"drop table if exists temp.main.{table}")
 
-    def _run(self, sql: str) -> None:
-        self._relation.query("source", sql)
-
-    def _read(self, sql: str) -> duckdb.DuckDBPyRelation:
+    def _query(self, sql: str) -> duckdb.DuckDBPyRelation | None:
+        """Run SQL in which `source` is the relation: a statement that writes runs at once."""
         return self._relation.query("source", sql)
 
     def ended_between(self, start: dt.date, end: dt.date) -> np.ndarray:
@@ -344,7 +343,7 @@ class _Coded:
     def _piece(self, questions: list[int]) -> _Piece:
         listed = ", ".join(str(q) for q in questions)
         table = (
-            self._read(f"""
+            self._query(f"""
             select case_number, question_number, yes from temp.main.{self._answers_table}
             where question_number in ({listed})
         """)
@@ -516,19 +515,6 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return (codes.astype(np.int32) if codes.dtype.itemsize > 4 else codes), values
 
 
-def _dense_ranks(column: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """The codes pd.factorize(column.iloc[rows], sort=True) gives, without copying the column's text."""
-    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == sorted(column.cat.categories):
-        codes = column.cat.codes.to_numpy()  # already ranks in sorted order
-    else:
-        codes, _ = pd.factorize(column, sort=True)
-    chosen = codes[rows]
-    present = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
-    present[chosen[chosen >= 0]] = True
-    rank = (np.cumsum(present) - 1).astype(np.int32)
-    return np.where(chosen >= 0, rank[np.maximum(chosen, 0)], -1).astype(np.int32)
-
-
 def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> Iterator[_Unit]:
     """Question units (one response per relevant case), then standard and area units (one case score each),
     of the given scopes.
@@ -543,10 +529,10 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
     case_stratum = rank[coded.inspection]
     stratum = case_stratum[case]
     yes = piece.yes.astype(float)
-    labels = {c: codes[case] for c, codes in coded.labels.items()}
-    order = np.lexsort((case, question))
-    starts = np.searchsorted(question[order], np.arange(len(coded.questions) + 1))
     if "question" in scopes:
+        labels = {c: codes[case] for c, codes in coded.labels.items()}
+        order = np.lexsort((case, question))
+        starts = np.searchsorted(question[order], np.arange(len(coded.questions) + 1))
         chosen = [i for i in range(len(coded.questions)) if starts[i + 1] > starts[i]]
         for i in sorted(chosen, key=lambda i: _natural(coded.questions[i])):
             at = order[starts[i] : starts[i + 1]]

@@ -145,14 +145,14 @@ def cells_to_suppress(
             )
         )
         pinned, after, own = _pinned(a, cols, [order[k] for k in pool])
-        exposed = [keys[col] for j, col in enumerate(cols) if pinned[j] and keys[col] not in fixed]
+        exposed = [j for j, col in enumerate(cols) if pinned[j] and keys[col] not in fixed]
         if not exposed:
             short = _small_hidden_sum(values, constraints, threshold, suppressed, fixed, order)
             if short is None:
                 return suppressed
             suppressed.add(short)
             continue
-        target = cols.index(order[exposed[0]])
+        target = exposed[0]  # its position among cols
         # Prefer a cell that hides the target, a breakdown cell over a total, fewest left exposed, the smallest.
         costs = [
             (bool(after[i, target]), k not in members, int(after[i].sum() + own[i]), values[k], order[k])
