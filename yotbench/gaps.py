@@ -33,11 +33,14 @@ from yotbench.errors import YotbenchError
 from yotbench.records import code_sets
 from yotbench.stats.stratified import (
     StratifiedResult,
+    Sums,
     cmh_test,
     mantel_haenszel_difference,
     mean_score_test,
     stratum_sums,
+    tables_of,
     within_stratum_deviation,
+    yes_no_sums,
 )
 
 # A chi-square p-value is trusted when every expected count reaches this (the issue's rule).
@@ -132,20 +135,24 @@ def comparisons() -> tuple[Comparison, ...]:
 
 @dataclass(frozen=True)
 class _Unit:
-    """What one row tests: a response per case, the case's inspection, and its characteristics.
+    """What one row tests, for every characteristic.
 
-    A characteristic is held as integer codes per case, with `values[column][code]` the value
-    (a missing value reads "unknown"), so comparing groups never touches a string per case."""
+    A question's yes/no answers are held as counts: for each characteristic column, n[s, v] relevant
+    cases and t[s, v] of them answered yes, by stratum (inspection) s and value code v
+    (`values[column][v]` is the value; a missing value reads "unknown"). Every test of a yes/no
+    response reads only these. A standard's or area's case scores are held case by case (x, with each
+    case's stratum and value codes), as the rank tests compare the scores themselves."""
 
     scope: str
     item_id: str
     level: str | None
     standard_id: str | None
     area: str | None
-    x: np.ndarray
-    stratum: np.ndarray
-    labels: dict[str, np.ndarray]
     values: dict[str, list[str]]
+    counts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    x: np.ndarray | None = None
+    stratum: np.ndarray | None = None
+    labels: dict[str, np.ndarray] | None = None
 
     @property
     def binary(self) -> bool:
@@ -519,8 +526,9 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
     """Question units (one response per relevant case), then standard and area units (one case score each),
     of the given scopes.
 
-    Works on positions and integer codes. Cases are numbered in (inspection, case_key) order, so ordering
-    a unit's cases by number puts them in that order, and no sum depends on the order rows arrive in."""
+    Works on positions and integer codes. A question's answers are counted (_counts), which no order of
+    rows changes. Cases are numbered in (inspection, case_key) order, and a standard's or area's scores
+    are listed in case order, so no sum over them depends on the order rows arrive in either."""
     case, question = piece.case, piece.question
     # the piece's inspections, ranked in their sorted order (the strata)
     present = np.zeros(int(coded.inspection.max()) + 1 if len(coded.inspection) else 0, dtype=bool)
@@ -530,8 +538,7 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
     stratum = case_stratum[case]
     yes = piece.yes.astype(float)
     if "question" in scopes:
-        labels = {c: codes[case] for c, codes in coded.labels.items()}
-        order = np.lexsort((case, question))
+        order = np.argsort(question, kind="stable")
         starts = np.searchsorted(question[order], np.arange(len(coded.questions) + 1))
         chosen = [i for i in range(len(coded.questions)) if starts[i + 1] > starts[i]]
         for i in sorted(chosen, key=lambda i: _natural(coded.questions[i])):
@@ -542,10 +549,8 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
                 coded.level[i],
                 coded.standard[i],
                 coded.area[i],
-                yes[at],
-                stratum[at],
-                {c: v[at] for c, v in labels.items()},
                 coded.values,
+                counts=_counts(stratum[at], case[at], yes[at], coded),
             )
 
     n_cases = len(coded.inspection)
@@ -574,11 +579,26 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
                 None,
                 str(names[j]) if scope == "standard" else None,
                 str(names[j]) if scope == "area" else None,
-                score[at],
-                case_stratum[cases],
-                {c: codes[cases] for c, codes in coded.labels.items()},
                 coded.values,
+                x=score[at],
+                stratum=case_stratum[cases],
+                labels={c: codes[cases] for c, codes in coded.labels.items()},
             )
+
+
+def _counts(stratum: np.ndarray, case: np.ndarray, yes: np.ndarray, coded: _Coded) -> dict:
+    """A question's relevant cases and yes answers by stratum and value, for each characteristic column:
+    column -> (n[s, v], t[s, v]), whole numbers as floats."""
+    n_strata = int(stratum.max()) + 1 if len(stratum) else 0
+    counts = {}
+    for column, codes in coded.labels.items():
+        width = len(coded.values[column])
+        cell = stratum * width + codes[case]
+        size = n_strata * width
+        n = np.bincount(cell, minlength=size).astype(float).reshape(n_strata, width)
+        t = np.bincount(cell, weights=yes, minlength=size).reshape(n_strata, width)
+        counts[column] = (n, t)
+    return counts
 
 
 def _day(value) -> dt.date | None:
@@ -590,8 +610,12 @@ def _day(value) -> dt.date | None:
 
 def _compare(unit: _Unit, comparison: Comparison) -> dict:
     """Pooled and stratified tests of one unit for one characteristic, before adjustment."""
-    labels, values = unit.labels[comparison.column], unit.values[comparison.column]
-    cases_per_value = np.bincount(labels, minlength=len(values))
+    values = unit.values[comparison.column]
+    if unit.counts is not None:
+        n_sv, t_sv = unit.counts[comparison.column]
+        cases_per_value = n_sv.sum(axis=0).astype(np.int64)
+    else:
+        cases_per_value = np.bincount(unit.labels[comparison.column], minlength=len(values))
     present = {values[i] for i in np.flatnonzero(cases_per_value)}
     groups = sorted(
         present - set(comparison.excluded),
@@ -614,26 +638,30 @@ def _compare(unit: _Unit, comparison: Comparison) -> dict:
     if left_out:
         notes.append("left out: " + ", ".join(f"{n} {v}" for v, n in left_out))
 
-    group_of_value = np.full(len(values), -1, dtype=np.intp)
-    for i, value in enumerate(groups):
-        group_of_value[values.index(value)] = i
-    g_all = group_of_value[labels]
-    kept = g_all >= 0
-    x, g, s = unit.x[kept], g_all[kept], unit.stratum[kept]
+    chosen = [values.index(value) for value in groups]  # group i is value chosen[i]
     k = len(groups)
-    row["n_cases"] = int(kept.sum())
+    row["n_cases"] = int(cases_per_value[chosen].sum())
     if k < 2:
         only = f"only {groups[0]} cases" if groups else "no cases with a known value"
         row["note"] = "; ".join([*notes, f"{only} in scope: nothing to compare"])
         return row
 
-    n_g = np.bincount(g, minlength=k)
-    mean_g = np.bincount(g, weights=x, minlength=k) / n_g
-    _direction(row, groups, n_g, mean_g)
-
-    pooled_test = _pooled_binary if unit.binary else _pooled_scores
-    if pooled_test(x, g, groups, n_g, row, notes):
-        _stratified(row, notes, x, g, s, k, groups, unit.binary)
+    if unit.counts is not None:  # yes/no answers: every test reads the counts
+        sums = yes_no_sums(n_sv[:, chosen], t_sv[:, chosen])
+        n_g, yes_g = sums[0].sum(axis=0), sums[1].sum(axis=0)
+        _direction(row, groups, n_g, yes_g / n_g)
+        if _pooled_binary(yes_g, n_g, groups, row, notes):
+            _stratified(row, notes, sums, groups, binary=True)
+    else:  # case scores: the rank tests read the scores
+        group_of_value = np.full(len(values), -1, dtype=np.intp)
+        group_of_value[chosen] = np.arange(k)
+        g_all = group_of_value[unit.labels[comparison.column]]
+        kept = g_all >= 0
+        x, g, s = unit.x[kept], g_all[kept], unit.stratum[kept]
+        n_g = np.bincount(g, minlength=k)
+        _direction(row, groups, n_g, np.bincount(g, weights=x, minlength=k) / n_g)
+        if _pooled_scores(x, g, groups, n_g, row, notes):
+            _stratified(row, notes, stratum_sums(x, g, s, k), groups, binary=False)
     row["note"] = "; ".join(notes)
     return row
 
@@ -651,10 +679,9 @@ def _direction(row: dict, groups: list[str], n_g: np.ndarray, mean_g: np.ndarray
     }
 
 
-def _pooled_binary(x, g, groups, n_g, row, notes) -> bool:
+def _pooled_binary(yes_g, n_g, groups, row, notes) -> bool:
     """Chi-square when every expected count is 5 or more, Fisher for a 2 x 2 that fails, else none."""
     k = len(groups)
-    yes_g = np.bincount(g, weights=x, minlength=k)
     table = np.column_stack([yes_g, n_g - yes_g])
     totals = table.sum(axis=0)
     if totals.min() == 0:
@@ -713,14 +740,14 @@ def _pooled_scores(x, g, groups, n_g, row, notes) -> bool:
     return True
 
 
-def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
-    """The same comparison within inspections, and the direction it sees."""
+def _stratified(row, notes, sums: Sums, groups, binary: bool) -> None:
+    """The same comparison within inspections (from the cases' sums per stratum and group), and the
+    direction it sees."""
     result: StratifiedResult
-    sums = stratum_sums(x, g, s, k)  # read once by each function below
-    if binary and k == 2:
-        result = cmh_test(x, g, s)
+    if binary and len(groups) == 2:
+        result = cmh_test(tables_of(sums))
     else:
-        result = mean_score_test(x, g, s, k, sums)
+        result = mean_score_test(sums)
         if binary:
             result = replace(result, test="cmh_general")
     row |= {
@@ -736,13 +763,13 @@ def _stratified(row, notes, x, g, s, k, groups, binary) -> None:
         return
     if result.test == "cmh_exact":
         notes.append("too few cases for the CMH chi-square (Mantel-Fleiss criterion): exact conditional test")
-    deviation = within_stratum_deviation(x, g, s, k, sums)
+    deviation = within_stratum_deviation(sums)
     high, low = int(np.nanargmax(deviation)), int(np.nanargmin(deviation))
     if deviation[high] > deviation[low]:
         row |= {
             "stratified_higher_group": groups[high],
             "stratified_lower_group": groups[low],
-            "stratified_gap_pp": 100 * mantel_haenszel_difference(x, g, s, k, high, low, sums),
+            "stratified_gap_pp": 100 * mantel_haenszel_difference(sums, high, low),
         }
 
 

@@ -12,8 +12,11 @@ piece is checked in tests/gaps against an independent computation:
   statistic for a k x 2 x K table; with case scores it is the large-sample form of a
   permutation test that shuffles group labels within each inspection.
 
-Inputs are parallel arrays, one element per case: `x` the response (0/1 or a score),
-`g` the group code 0..k-1, `s` the stratum code 0..S-1.
+The tests read the cases through their sums per stratum and group (`Sums`): from parallel
+arrays, one element per case (`stratum_sums(x, g, s, k)`: `x` the response, 0/1 or a score, `g`
+the group code 0..k-1, `s` the stratum code 0..S-1), or, for a yes/no response, from its counts
+alone (`yes_no_sums(n, t)`); `cmh_test` reads 2 x 2 x K tables (`tables_2x2` of the cases, or
+`tables_of(sums)`).
 """
 
 from __future__ import annotations
@@ -44,8 +47,7 @@ Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 def stratum_sums(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> Sums:
     """Per stratum and group: case counts and response totals; per stratum: sum of squares about its mean.
 
-    What mean_score_test, within_stratum_deviation and mantel_haenszel_difference read of the cases: a
-    caller running more than one of them on the same cases passes it to each (`sums=`)."""
+    What mean_score_test, within_stratum_deviation and mantel_haenszel_difference read of the cases."""
     n_strata = int(s.max()) + 1 if len(s) else 0
     cell = s * k + g
     n = np.bincount(cell, minlength=n_strata * k).reshape(n_strata, k).astype(float)
@@ -53,6 +55,16 @@ def stratum_sums(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int) -> Sums:
     size = n.sum(axis=1)
     mean = np.divide(t.sum(axis=1), size, out=np.zeros(n_strata), where=size > 0)
     ss = np.bincount(s, weights=(x - mean[s]) ** 2, minlength=n_strata)
+    return n, t, ss
+
+
+def yes_no_sums(n: np.ndarray, t: np.ndarray) -> Sums:
+    """stratum_sums of a yes/no response from its counts alone: n[s, g] cases, t[s, g] of them yes.
+
+    n and t are those of stratum_sums; a stratum's sum of squares about its mean is yes * no / size,
+    which the cases' squared deviations add up to (to the last bits of floating-point rounding)."""
+    size, yes = n.sum(axis=1), t.sum(axis=1)
+    ss = np.divide(yes * (size - yes), size, out=np.zeros(len(size)), where=size > 0)
     return n, t, ss
 
 
@@ -66,9 +78,10 @@ def _informative(n: np.ndarray, ss: np.ndarray) -> np.ndarray:
     return ((n > 0).sum(axis=1) >= 2) & (ss > 1e-12 * np.maximum(size, 1))
 
 
-def mean_score_test(x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, sums: Sums | None = None) -> StratifiedResult:
+def mean_score_test(sums: Sums) -> StratifiedResult:
     """CMH mean-score test that the k groups have the same mean response within strata."""
-    n, t, ss = sums if sums is not None else stratum_sums(x, g, s, k)
+    n, t, ss = sums
+    k = n.shape[1]
     keep = _informative(n, ss)
     n, t, ss = n[keep], t[keep], ss[keep]
     if not keep.any():
@@ -102,6 +115,15 @@ def tables_2x2(y: np.ndarray, g: np.ndarray, s: np.ndarray) -> np.ndarray:
     return np.moveaxis(tables, 0, 2)
 
 
+def tables_of(sums: Sums) -> np.ndarray:
+    """tables_2x2 of two groups' yes/no cases from their sums (n and t hold whole numbers)."""
+    n, t, _ = sums
+    yes, cases = t.astype(np.int64), n.astype(np.int64)
+    tables = np.stack([yes, cases - yes], axis=2)  # strata x group x (yes, no)
+    margins = np.concatenate([tables.sum(axis=2), tables.sum(axis=1)], axis=1)
+    return np.moveaxis(tables[(margins > 0).all(axis=1)], 0, 2)
+
+
 def mantel_fleiss(tables: np.ndarray) -> float:
     """Distance of the expected total of cell [0, 0] from the nearer end of its range."""
     a, b, c, d = tables[0, 0], tables[0, 1], tables[1, 0], tables[1, 1]
@@ -132,10 +154,10 @@ def exact_conditional_test(tables: np.ndarray) -> tuple[int, float]:
     return observed, float(min(1.0, pmf[pmf <= p_observed * (1 + 1e-7)].sum()))
 
 
-def cmh_test(y: np.ndarray, g: np.ndarray, s: np.ndarray) -> StratifiedResult:
-    """Two groups, yes/no: the classical CMH test (statsmodels, no continuity correction),
-    or the exact conditional test when the Mantel-Fleiss criterion is not met."""
-    tables = tables_2x2(y, g, s)
+def cmh_test(tables: np.ndarray) -> StratifiedResult:
+    """Two groups, yes/no, as 2 x 2 x K tables without zero margins (tables_2x2, tables_of): the
+    classical CMH test (statsmodels, no continuity correction), or the exact conditional test when
+    the Mantel-Fleiss criterion is not met."""
     n_strata = tables.shape[2]
     if n_strata == 0:
         return StratifiedResult("cmh", np.nan, None, np.nan, 0)
@@ -146,23 +168,20 @@ def cmh_test(y: np.ndarray, g: np.ndarray, s: np.ndarray) -> StratifiedResult:
     return StratifiedResult("cmh_exact", float(statistic), None, pvalue, n_strata)
 
 
-def within_stratum_deviation(
-    x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, sums: Sums | None = None
-) -> np.ndarray:
+def within_stratum_deviation(sums: Sums) -> np.ndarray:
     """Each group's mean difference from its own stratum's mean: the direction a stratified test sees."""
-    n, t, _ = sums if sums is not None else stratum_sums(x, g, s, k)
+    n, t, _ = sums
+    k = n.shape[1]
     size = n.sum(axis=1)
     mean = np.divide(t.sum(axis=1), size, out=np.zeros(len(size)), where=size > 0)
     count = n.sum(axis=0)
     return np.divide((t - n * mean[:, None]).sum(axis=0), count, out=np.full(k, np.nan), where=count > 0)
 
 
-def mantel_haenszel_difference(
-    x: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, high: int, low: int, sums: Sums | None = None
-) -> float:
+def mantel_haenszel_difference(sums: Sums, high: int, low: int) -> float:
     """Difference in mean response of two groups within strata, weighted as Mantel-Haenszel weights
     a risk difference (n_high * n_low / (n_high + n_low)); strata lacking either group carry no weight."""
-    n, t, _ = sums if sums is not None else stratum_sums(x, g, s, k)
+    n, t, _ = sums
     both = (n[:, high] > 0) & (n[:, low] > 0)
     if not both.any():
         return np.nan
