@@ -311,3 +311,14 @@ def test_no_difference_says_how_much_could_be_tested(frames, yos):
         "There were no statistically significant differences by ethnic group (1 of the 2 comparisons could be tested).",
         "No difference by case type could be tested: too few cases in its groups, or only one group.",
     ]
+
+
+def test_per_inspection_table_marks_an_inspection_without_a_rating_not_available(frames, yos):
+    from dataclasses import replace
+
+    ratings = frames.inspection_ratings
+    lacking = replace(frames, inspection_ratings=ratings[ratings["inspection_id"] != "yos-00002"])
+    table = build_briefing(lacking, yos, threshold=5, suppress_per_inspection=False, min_gap_pp=5).table("inspections")
+    assert table.frame["Inspection"].tolist() == ["yos-00001", "yos-00002", "yos-00003"]
+    assert table.frame["Final score"].tolist() == [25, "[x]", 31]
+    assert table.frame["Final rating"].tolist() == ["Good", "[x]", "Outstanding"]
