@@ -154,10 +154,6 @@ class _Unit:
     stratum: np.ndarray | None = None
     labels: dict[str, np.ndarray] | None = None
 
-    @property
-    def binary(self) -> bool:
-        return self.scope == "question"
-
 
 SCOPES = ("question", "standard", "area")  # the order rows are listed in, within a characteristic
 

@@ -107,16 +107,11 @@ def mean_score_test(sums: Sums) -> StratifiedResult:
 
 def tables_2x2(y: np.ndarray, g: np.ndarray, s: np.ndarray) -> np.ndarray:
     """2 x 2 x K tables (rows: group 0, group 1; columns: yes, no), strata with a zero margin dropped."""
-    n_strata = int(s.max()) + 1 if len(s) else 0
-    cell = s * 4 + g * 2 + (1 - y.astype(int))
-    tables = np.bincount(cell, minlength=n_strata * 4).reshape(n_strata, 2, 2)
-    margins = np.concatenate([tables.sum(axis=2), tables.sum(axis=1)], axis=1)
-    tables = tables[(margins > 0).all(axis=1)]
-    return np.moveaxis(tables, 0, 2)
+    return tables_of(stratum_sums(y, g, s, 2))
 
 
 def tables_of(sums: Sums) -> np.ndarray:
-    """tables_2x2 of two groups' yes/no cases from their sums (n and t hold whole numbers)."""
+    """2 x 2 x K tables (as tables_2x2) of two groups' yes/no cases from their sums (n and t hold whole numbers)."""
     n, t, _ = sums
     yes, cases = t.astype(np.int64), n.astype(np.int64)
     tables = np.stack([yes, cases - yes], axis=2)  # strata x group x (yes, no)
