@@ -137,13 +137,14 @@ class HashCache:
         self._seen: dict[str, list[str]] = {}
         self.hashed = 0  # submissions whose files were read this time
 
-    def content_hash(self, name: str, files: list[Path], stats: list[os.stat_result], root: Path) -> str:
-        """The hash of `files` (with `stats`, their os.stat results): the kept one if they are unchanged."""
+    def content_hash(self, name: str, files: list[str], stats: list[os.stat_result], root: Path) -> str:
+        """The hash of `files` (paths relative to `root`, POSIX form; `stats`, their os.stat results):
+        the kept one if they are unchanged."""
         signature = hashlib.sha256(
             repr(
                 [
-                    (p.relative_to(root).as_posix(), s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev)
-                    for p, s in zip(files, stats, strict=True)
+                    (f, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev)
+                    for f, s in zip(files, stats, strict=True)
                 ]
             ).encode()
         ).hexdigest()
@@ -151,7 +152,7 @@ class HashCache:
         if isinstance(known, list) and len(known) == 2 and known[0] == signature:
             digest = known[1]
         else:
-            digest = _hash_files(files, root)
+            digest = _hash_files([root / f for f in files], root)
             self.hashed += 1
         newest = max((max(s.st_mtime_ns, s.st_ctime_ns) for s in stats), default=0) / 1e9
         if time.time() - newest >= self.settle_seconds:
@@ -173,16 +174,24 @@ def has_submissions(raw_dir: Path) -> bool:
     return raw_dir.exists() and any(not IGNORED_ENTRIES.match(entry.name) for entry in raw_dir.iterdir())
 
 
-def _files_in(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """The files under folder with their os.stat results, STRAY_FILES left out; symlinked folders
-    are not entered (as Path.rglob). os.scandir knows what is a folder without a stat: listing the
-    5,000 submission folders of scale 100 took 0.4 s with rglob and a stat per path."""
+def _files_in(folder: str, relative: str) -> Iterator[tuple[str, os.stat_result]]:
+    """The files under `folder` (whose path relative to the raw folder is `relative`) as paths relative
+    to the raw folder, POSIX form, with their os.stat results; STRAY_FILES left out; symlinked folders
+    are not entered (as Path.rglob). os.scandir knows what is a folder without a stat, and the paths
+    stay text: at scale 1000 (50,000 submissions, 200,000 files) making, comparing and relativising
+    Path objects took 6 of the 8 seconds a listing took."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                yield from _files_in(Path(entry.path))
+                yield from _files_in(entry.path, f"{relative}/{entry.name}")
             elif entry.is_file() and not STRAY_FILES.match(entry.name):
-                yield Path(entry.path), entry.stat()
+                yield f"{relative}/{entry.name}", entry.stat()
+
+
+def _path_order(listed: tuple[str, os.stat_result]) -> list[str]:
+    """Sort key of a listed file: its path part by part, the order of sorted Path objects (the order
+    its content hash reads the files in: "a/b" before "a-c", which sorting the text would reverse)."""
+    return listed[0].split("/")
 
 
 def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]:
@@ -191,20 +200,23 @@ def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]
     found = []
     if not raw_dir.exists():
         return found
-    for entry in sorted(raw_dir.iterdir()):
-        if IGNORED_ENTRIES.match(entry.name):
-            continue
+    with os.scandir(raw_dir) as listing:
+        entries = sorted((e for e in listing if not IGNORED_ENTRIES.match(e.name)), key=lambda e: e.name)
+    for entry in entries:
         if entry.is_dir():
-            listed = sorted(_files_in(entry))
-            files, stats = [p for p, _ in listed], [s for _, s in listed]
+            listed = sorted(_files_in(entry.path, entry.name), key=_path_order)
+            files, stats = [f for f, _ in listed], [s for _, s in listed]
             fmt: Literal["csv", "xlsx", "unknown"] = "csv"
         else:
-            files, stats = [entry], [entry.stat()]
-            fmt = "xlsx" if entry.suffix.lower() == ".xlsx" else "unknown"
+            files, stats = [entry.name], [entry.stat()]
+            fmt = "xlsx" if entry.name.lower().endswith(".xlsx") else "unknown"
         # (a `default=` would stat the entry again for every submission, files or not)
         received = max(s.st_mtime for s in stats) if stats else entry.stat().st_mtime
-        digest = hashes.content_hash(entry.name, files, stats, raw_dir) if hashes else _hash_files(files, raw_dir)
-        found.append(Submission(entry.name, entry, fmt, digest, received))
+        if hashes:
+            digest = hashes.content_hash(entry.name, files, stats, raw_dir)
+        else:
+            digest = _hash_files([raw_dir / f for f in files], raw_dir)
+        found.append(Submission(entry.name, raw_dir / entry.name, fmt, digest, received))
     return sorted(found, key=lambda s: (s.received, s.name))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from yotbench.atomic import remove_stale_temporaries
 from yotbench.config import RunConfig
-from yotbench.ingest import _hash_files, discover
+from yotbench.ingest import HashCache, _hash_files, discover
 from yotbench.pipeline import clear_leftovers
 
 
@@ -41,6 +41,30 @@ def test_a_submission_folder_is_hashed_over_its_nested_files_hidden_ones_and_lin
     _write(folder / "sub" / "b.csv", "changed")
     assert digest() != before
 
+
+
+def test_a_submission_is_hashed_in_path_order_part_by_part_with_or_without_the_hash_cache(tmp_path):
+    # text order would read sub-x.csv, sub.csv, sub/b.csv ("-" < "." < "/"); Path order reads the
+    # folder sub first. Landed submissions' hashes were taken in Path order: reading another order
+    # would make every landed submission look changed.
+    raw = tmp_path / "raw"
+    folder = raw / "yos-1_ashford"
+    for name in ("sub.csv", "sub/b.csv", "sub-x.csv"):
+        _write(folder / name, name)
+    in_path_order = [folder / "sub" / "b.csv", folder / "sub-x.csv", folder / "sub.csv"]
+    assert sorted(in_path_order) == in_path_order
+    expected = _hash_files(in_path_order, raw)
+    assert expected != _hash_files(sorted(in_path_order, key=str), raw)
+
+    [plain] = discover(raw)
+    cache = HashCache(tmp_path / "hashes.json", settle_seconds=0)
+    [first] = discover(raw, cache)
+    cache.save()
+    again = HashCache(tmp_path / "hashes.json", settle_seconds=0)
+    [cached] = discover(raw, again)
+    assert plain.content_hash == first.content_hash == cached.content_hash == expected
+    assert (cache.hashed, again.hashed) == (1, 0)
+    assert cached.path == folder
 
 def test_remove_stale_temporaries_removes_leftovers_at_any_depth_and_nothing_else(tmp_path):
     keep = [
