@@ -42,7 +42,6 @@ def test_a_submission_folder_is_hashed_over_its_nested_files_hidden_ones_and_lin
     assert digest() != before
 
 
-
 def test_a_submission_is_hashed_in_path_order_part_by_part_with_or_without_the_hash_cache(tmp_path):
     # text order would read sub-x.csv, sub.csv, sub/b.csv ("-" < "." < "/"); Path order reads the
     # folder sub first. Landed submissions' hashes were taken in Path order: reading another order
@@ -65,6 +64,7 @@ def test_a_submission_is_hashed_in_path_order_part_by_part_with_or_without_the_h
     assert plain.content_hash == first.content_hash == cached.content_hash == expected
     assert (cache.hashed, again.hashed) == (1, 0)
     assert cached.path == folder
+
 
 def test_remove_stale_temporaries_removes_leftovers_at_any_depth_and_nothing_else(tmp_path):
     keep = [
