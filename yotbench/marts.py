@@ -675,28 +675,40 @@ def create_models(
         chosen = [m for m in chosen if m.relation in wanted]
     if any(m.layer == "marts" for m in chosen):
         con.execute(f"create schema if not exists {MARTS_SCHEMA}")
+    # an incremental build reads what a per_inspection model reads through views of the changed
+    # inspections' rows: a filter on the model's output alone does not reach every scan (an outer
+    # join's other side is grouped whole: int_question_counts read all the answers at scale 1000)
+    changed = _changed_names(_models(LAYERS)) if inspections is not None else {}
     for model in chosen:
         side = model.sidecar
         if side.materialized == "external":
             continue
         if inspections is not None and side.per_inspection and side.materialized == "table":
-            _recompute(con, model, inspections)
-            continue
-        if model.layer == "marts":
-            params = ", ".join(side.parameters)
-            statement = {
-                "table": f"create or replace table {model.relation} as {model.sql}",
-                "view": f"create or replace view {model.relation} as {model.sql}",
-                "table_macro": f"create or replace macro {model.relation}({params}) as table {model.sql}",
-                "scalar_macro": f"create or replace macro {model.relation}({params}) as ({model.sql})",
-            }[side.materialized]
+            _recompute(con, model, inspections, changed)
         else:
-            kind = "table" if side.materialized == "table" else "view"
-            statement = f"create or replace temp {kind} {model.name} as {model.sql}"
-        try:
-            con.execute(statement)
-        except duckdb.Error as exc:
-            raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
+            _create(con, model)
+        if model.relation in changed:
+            _create_changed_view(con, model.relation, changed[model.relation], inspections)
+
+
+def _create(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Create a model whole, as its sidecar's materialization says."""
+    side = model.sidecar
+    if model.layer == "marts":
+        params = ", ".join(side.parameters)
+        statement = {
+            "table": f"create or replace table {model.relation} as {model.sql}",
+            "view": f"create or replace view {model.relation} as {model.sql}",
+            "table_macro": f"create or replace macro {model.relation}({params}) as table {model.sql}",
+            "scalar_macro": f"create or replace macro {model.relation}({params}) as ({model.sql})",
+        }[side.materialized]
+    else:
+        kind = "table" if side.materialized == "table" else "view"
+        statement = f"create or replace temp {kind} {model.name} as {model.sql}"
+    try:
+        con.execute(statement)
+    except duckdb.Error as exc:
+        raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
 
 
 def _inspection_list(inspections: list[str]) -> str:
@@ -704,11 +716,14 @@ def _inspection_list(inspections: list[str]) -> str:
     return "(" + ", ".join("'" + i.replace("'", "''") + "'" for i in inspections) + ")" if inspections else "(null)"
 
 
-def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[str]) -> None:
-    """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are)."""
+def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[str], changed: dict[str, str]) -> None:
+    """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are).
+
+    `changed` maps each per_inspection relation to its view of those inspections' rows
+    (_changed_names), which the model's SQL reads instead."""
     ids = _inspection_list(inspections)
     # the SQL may end in a line comment: the parenthesis goes on a line of its own
-    subset = f"select * from ({model.sql}\n) as model where model.inspection_id in {ids}"
+    subset = f"select * from ({_renamed(model.sql, changed)}\n) as model where model.inspection_id in {ids}"
     if model.layer == "marts":
         statements = [
             f"delete from {model.relation} where inspection_id in {ids}",
@@ -849,17 +864,27 @@ def _renamed(sql: str, renamed: dict[str, str]) -> str:
     return _RELATION.sub(lambda m: renamed.get(m.group(0).lower(), m.group(0)), sql)
 
 
+def _changed_names(models: list[Model]) -> dict[str, str]:
+    """relation -> the name of its view of the changed inspections' rows, for every per_inspection model."""
+    return {
+        model.relation: "_changed_" + model.relation.replace(".", "_")
+        for model in models
+        if model.sidecar.per_inspection and model.sidecar.materialized in ("view", "table")
+    }
+
+
+def _create_changed_view(con: duckdb.DuckDBPyConnection, relation: str, view: str, inspections: list[str]) -> None:
+    con.execute(
+        f"create or replace temp view {view} as select * from {relation} "
+        f"where inspection_id in {_inspection_list(inspections)}"
+    )
+
+
 def _changed_views(con: duckdb.DuckDBPyConnection, models: list[Model], inspections: list[str]) -> dict[str, str]:
     """TEMP views of the changed inspections' rows of every per_inspection model: relation -> view."""
-    views = {}
-    for model in models:
-        if model.sidecar.per_inspection and model.sidecar.materialized in ("view", "table"):
-            view = "_changed_" + model.relation.replace(".", "_")
-            con.execute(
-                f"create or replace temp view {view} as select * from {model.relation} "
-                f"where inspection_id in {_inspection_list(inspections)}"
-            )
-            views[model.relation] = view
+    views = _changed_names(models)
+    for relation, view in views.items():
+        _create_changed_view(con, relation, view, inspections)
     return views
 
 

@@ -282,8 +282,47 @@ def test_a_per_inspection_model_ending_in_a_comment_is_recomputed(tmp_path):
     with duckdb.connect() as con:
         con.execute("create schema marts")
         con.execute("create table marts.m as select 'a' as inspection_id")
-        marts._recompute(con, model, ["a"])
+        marts._recompute(con, model, ["a"], {})
         assert con.execute("select * from marts.m").fetchall() == [("a",)]
+
+
+def test_recomputing_an_inspection_reads_only_its_rows_even_behind_an_outer_join(tmp_path):
+    # stg_answers fails on inspection b's rows. A filter on int_counts' output reaches its
+    # inspections, not the grouped answers on the other side of the left join: recomputing a must
+    # read its inputs through the changed inspections' views
+    per_inspection_rows = (
+        "description: d\ngrain: [inspection_id, n]\nper_inspection: true\ncolumns:\n  inspection_id: i\n"
+    )
+    _model(
+        tmp_path,
+        "staging",
+        "stg_answers",
+        "select inspection_id, n, case when inspection_id = 'b' then error('read b') else 1 end as v\nfrom src_answers",
+        per_inspection_rows + "  n: n\n  v: v\n",
+    )
+    _model(tmp_path, "staging", "stg_inspections", "select inspection_id from src_inspections", PER_INSPECTION)
+    _model(
+        tmp_path,
+        "intermediate",
+        "int_counts",
+        "with counts as (select inspection_id, sum(v) as n from stg_answers group by inspection_id)\n"
+        "select i.inspection_id, coalesce(counts.n, 0) as n\n"
+        "from stg_inspections as i left join counts on i.inspection_id = counts.inspection_id",
+        "materialized: table\n" + PER_INSPECTION + "  n: n\n",
+    )
+    models = marts.load_models(tmp_path)
+    with duckdb.connect() as con:
+        con.execute("create table src_inspections as select * from (values ('a'), ('b'), ('c')) as t(inspection_id)")
+        con.execute(
+            "create table src_answers as select * from (values ('a', 1), ('a', 2), ('b', 1)) as t(inspection_id, n)"
+        )
+        for model in models[:2]:
+            con.execute(f"create temp view {model.name} as {model.sql}")
+        with pytest.raises(duckdb.Error, match="read b"):  # what the filter on the output alone would do
+            con.execute(f"select * from ({models[2].sql}) as model where model.inspection_id in ('a')").fetchall()
+        marts._changed_views(con, list(models[:2]), ["a"])
+        marts._recompute(con, models[2], ["a"], marts._changed_names(list(models)))
+        assert con.execute("select * from int_counts").fetchall() == [("a", 2)]
 
 
 def test_a_per_inspection_model_has_inspection_id_in_its_grain(tmp_path):
