@@ -282,7 +282,7 @@ def test_a_per_inspection_model_ending_in_a_comment_is_recomputed(tmp_path):
     with duckdb.connect() as con:
         con.execute("create schema marts")
         con.execute("create table marts.m as select 'a' as inspection_id")
-        marts._recompute(con, model, ["a"], {})
+        marts._recompute(con, model, ["a"], marts._changed_names([model]))
         assert con.execute("select * from marts.m").fetchall() == [("a",)]
 
 
