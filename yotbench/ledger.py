@@ -182,6 +182,25 @@ class Ledger:
         rows = self.db.execute("select * from submissions where status = 'landed' order by inspection_id")
         return [self._submission(r) for r in rows]
 
+    def current_files(self) -> list[tuple[str, str]]:
+        """(table, path relative to the data folder) of every current submission's landed files, in
+        current()'s order. Unpacked by SQLite rather than decoded into a record per submission, since
+        every step that opens the store asks (200,000 files at scale 1000: 0.1 s against 1.3-2.2 s)."""
+        rows = self.db.execute(
+            "select files.key, files.value from submissions, json_each(submissions.files) as files "
+            "where submissions.status = 'landed' order by submissions.inspection_id, files.key"
+        )
+        return [(table, relative) for table, relative in rows]
+
+    def current_lineage(self) -> list[dict]:
+        """name, content_hash, inspection_id, framework and run_id of every current submission, in
+        current()'s order, without the rest of each record."""
+        rows = self.db.execute(
+            "select name, content_hash, inspection_id, framework, run_id from submissions "
+            "where status = 'landed' order by inspection_id"
+        )
+        return [dict(row) for row in rows]
+
     def current_for(self, inspection_id: str) -> LedgerSubmission | None:
         row = self.db.execute(
             "select * from submissions where status = 'landed' and inspection_id = ?", (inspection_id,)

@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +46,7 @@ from yotbench.errors import YotbenchError
 from yotbench.faults import checkpoint
 from yotbench.frameworks import Framework, load_frameworks
 from yotbench.landing import ARROW_SCHEMAS
-from yotbench.store import STORE_TABLES, current_files, current_submissions
+from yotbench.store import STORE_TABLES, current_paths, current_submissions
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> N
 
 def register_store(
     con: duckdb.DuckDBPyConnection,
-    files: dict[str, list[Path]],
+    files: Mapping[str, Sequence[str | Path]],
     cache_path: Path | None = None,
     keep_attached: bool = False,
 ) -> None:
@@ -351,7 +351,9 @@ def _detach_cache(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"detach {CACHE_ALIAS}")
 
 
-def sync_store_cache(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]], cache: Path) -> dict[str, int]:
+def sync_store_cache(
+    con: duckdb.DuckDBPyConnection, files: Mapping[str, Sequence[str | Path]], cache: Path
+) -> dict[str, int]:
     """Attach the cache to `con` as store_cache and make its tables hold exactly `files`.
 
     Each row keeps the Parquet file it came from (_file); files.path/size/mtime say which files
@@ -370,7 +372,7 @@ def _quoted_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _sync(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]]) -> dict[str, int]:
+def _sync(con: duckdb.DuckDBPyConnection, files: Mapping[str, Sequence[str | Path]]) -> dict[str, int]:
     db = CACHE_ALIAS
     con.execute(f"create table if not exists {db}.meta (key varchar primary key, value varchar)")
     layout = con.execute(f"select value from {db}.meta where key = 'layout'").fetchall()
@@ -390,7 +392,7 @@ def _sync(con: duckdb.DuckDBPyConnection, files: dict[str, list[Path]]) -> dict[
     wanted = set()
     for table in STORE_TABLES:
         for path in files.get(table, []):
-            stat = path.stat()
+            stat = os.stat(path)
             wanted.add((table, str(path), stat.st_size, stat.st_mtime))
     held = set(con.execute(f"select table_name, path, size, mtime from {db}.files").fetchall())
     gone, new = held - wanted, wanted - held
@@ -759,7 +761,7 @@ def open_case_level(
     pages DuckDB can evict, instead of copies held in memory; close_case_level detaches it) and `only`
     (just the models a step reads, with what they read); an incremental build passes `inspections`
     (see create_models)."""
-    register_store(con, current_files(config), cache_path=store_cache_path(config), keep_attached=keep_attached)
+    register_store(con, current_paths(config), cache_path=store_cache_path(config), keep_attached=keep_attached)
     register_frameworks(con)
     create_models(con, CASE_LEVEL_LAYERS, only=only, inspections=inspections)
 

@@ -411,8 +411,8 @@ def build_fingerprint(config: RunConfig) -> str:
 
     digest = hashlib.sha256(code_fingerprint().encode())
     with Ledger(config.ledger_path) as ledger:
-        for sub in ledger.current():
-            digest.update(f"{sub.inspection_id}\0{sub.content_hash}\0".encode())
+        for sub in ledger.current_lineage():
+            digest.update(f"{sub['inspection_id']}\0{sub['content_hash']}\0".encode())
     return digest.hexdigest()[:16]
 
 
