@@ -30,11 +30,13 @@ def _awaiting(config: RunConfig, ledger: Ledger) -> list:
     from yotbench.ingest import HashCache, discover
     from yotbench.pipeline import raw_hashes_path
 
+    rejected = ledger.last_rejected()
     found = []
-    for sub in discover(config.raw_dir, HashCache(raw_hashes_path(config))):
-        previous = ledger.latest(sub.name, sub.content_hash)
-        if previous is not None and previous.status == "rejected":
-            found.append(previous)
+    if rejected:
+        for sub in discover(config.raw_dir, HashCache(raw_hashes_path(config))):
+            previous = rejected.get((sub.name, sub.content_hash))
+            if previous is not None:
+                found.append(previous)
     return sorted(found, key=lambda sub: sub.recorded_at, reverse=True)
 
 
@@ -46,7 +48,7 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
         return "\n".join(lines)
     with Ledger(config.ledger_path) as ledger:
         recent = ledger.runs(runs)
-        current = ledger.current()
+        current = ledger.current_lineage()
         awaiting = _awaiting(config, ledger)
         published = ledger.last_published_run()
     lines.append("  last runs:")
@@ -59,7 +61,7 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
         )
     by_framework: dict[str, int] = {}
     for sub in current:
-        by_framework[sub.framework or "?"] = by_framework.get(sub.framework or "?", 0) + 1
+        by_framework[sub["framework"] or "?"] = by_framework.get(sub["framework"] or "?", 0) + 1
     store = ", ".join(f"{n} {fw}" for fw, n in sorted(by_framework.items())) or "nothing"
     lines.append(f"  landed inspections: {store}")
     if config.marts_db.exists():

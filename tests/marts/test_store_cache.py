@@ -1,5 +1,6 @@
 """The store cache: which landed files it holds, keyed by the text of their paths, brought up to
-date from the ledger each time a step opens the store."""
+date from the ledger each time a step opens the store; and the ledger's one-query answers those
+steps and `yotbench status` use."""
 
 from __future__ import annotations
 
@@ -87,3 +88,21 @@ def test_a_relanded_inspection_replaces_its_files_and_a_touched_file_is_read_aga
         for inspection in ("yos-00001", "yos-00002")
     }
     assert counts == sorted(written.items())
+
+
+def test_the_ledger_answers_in_one_query_what_latest_answers_per_entry(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.record(run_id="r1", name="a", content_hash="h1", format="csv", status="rejected", error_count=2)
+        ledger.record(run_id="r2", name="a", content_hash="h1", format="csv", status="landed", inspection_id="i1")
+        ledger.record(run_id="r1", name="b", content_hash="h2", format="csv", status="landed", inspection_id="i2")
+        ledger.record(run_id="r2", name="b", content_hash="h2", format="csv", status="rejected", error_count=1)
+        ledger.record(run_id="r2", name="c", content_hash="h3", format="csv", status="rejected", error_count=3)
+        pairs = [("a", "h1"), ("b", "h2"), ("c", "h3"), ("d", "h4")]
+        rejected = ledger.last_rejected()
+        assert sorted(rejected) == [("b", "h2"), ("c", "h3")]  # a's rejection was followed by a landing
+        for key in pairs:
+            latest = ledger.latest(*key)
+            if latest is not None and latest.status == "rejected":
+                assert rejected[key] == latest
+            else:
+                assert key not in rejected
