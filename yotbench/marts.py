@@ -686,11 +686,11 @@ def create_models(
         if side.materialized == "external":
             continue
         if inspections is not None and side.per_inspection and side.materialized == "table":
-            _recompute(con, model, inspections, changed)
+            _recompute(con, model, inspections, changed)  # leaves changed[model.relation] in place
         else:
             _create(con, model)
-        if model.relation in changed and not (model.layer == "marts" and side.materialized == "table"):
-            _create_changed_view(con, model.relation, changed[model.relation], inspections)
+            if model.relation in changed:
+                _create_changed_view(con, model.relation, changed[model.relation], inspections)
 
 
 def _create(con: duckdb.DuckDBPyConnection, model: Model) -> None:
@@ -722,10 +722,11 @@ def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[s
     """The rows of `inspections` in a per_inspection table, recomputed (the others are kept as they are).
 
     `changed` maps each per_inspection relation to its view of those inspections' rows
-    (_changed_names), which the model's SQL reads instead. A mart's recomputed rows are kept in a
-    TEMP table of that name, which its invariants and the models after it read instead of picking
-    them out of the whole table again (its rows are not stored by inspection, so a filter on
-    inspection_id scans them all: 93 million rows of inspection_characteristic_results at scale 1000)."""
+    (_changed_names), which the model's SQL reads instead, and which this leaves in place for the
+    model itself. A mart's recomputed rows are kept in a TEMP table of that name, which its
+    invariants and the models after it read instead of picking them out of the whole table again
+    (its rows are not stored by inspection, so a filter on inspection_id scans them all: 93 million
+    rows of inspection_characteristic_results at scale 1000)."""
     ids = _inspection_list(inspections)
     # the SQL may end in a line comment: the parenthesis goes on a line of its own
     subset = f"select * from ({_renamed(model.sql, changed)}\n) as model where model.inspection_id in {ids}"
@@ -743,6 +744,8 @@ def _recompute(con: duckdb.DuckDBPyConnection, model: Model, inspections: list[s
             con.execute(statement)
     except duckdb.Error as exc:
         raise MartBuildError(f"sql/{model.layer}/{model.name}.sql: {exc}") from None
+    if model.layer != "marts":
+        _create_changed_view(con, model.relation, changed[model.relation], inspections)
 
 
 def open_case_level(
