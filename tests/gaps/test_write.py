@@ -189,3 +189,24 @@ def test_cases_are_told_apart_by_inspection_and_case_key_together():
     assert standard["gap_pp"] == pytest.approx(0.0)
     question = row(result, "gender")
     assert (question["n_cases"], question["n_strata"]) == (20, 2)
+
+
+def test_cases_whose_answers_are_all_na_change_no_test():
+    # Each test counts the relevant cases (yes or no). Cases whose answers are all na, in an
+    # inspection with relevant cases and in one without any (inspected earlier), must leave every
+    # row as it was, the fieldwork span of the inspections tested included.
+    counts = {("A", "male"): (12, 8), ("A", "female"): (5, 15), ("B", "male"): (9, 6), ("B", "female"): (4, 11)}
+    relevant = one_question(counts)
+    only_na = one_question({("A", "female"): (0, 0), ("C", "male"): (0, 0), ("C", "female"): (0, 0)}, na=6)
+    only_na["case_key"] += "/na"
+    earlier = only_na["inspection_id"] == "C"
+    only_na.loc[earlier, ["fieldwork_start", "fieldwork_end"]] = ["2012-05-14", "2012-05-18"]
+    with_na = pd.concat([relevant, only_na], ignore_index=True)
+
+    assert with_na["answer"].value_counts().to_dict() == {"no": 40, "yes": 30, "na": 18}
+    expected = significance(relevant)
+    got = significance(with_na)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    gender = row(got, "gender")
+    assert (gender["n_cases"], gender["n_strata"], gender["test"]) == (70, 2, "chi2")
+    assert str(gender["fieldwork_from"]) == "2013-01-07"
