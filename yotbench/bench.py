@@ -12,7 +12,9 @@ One process does, in order (docs/performance.md explains each figure):
    characteristic_results_by_period (bench/pandas_reference.py, checked against the marts) and
    DuckDB's raw GROUP BY inspection, question count, the practical floor;
 5. landing throughput by format, beside pyarrow's raw read of the same CSV files;
-6. the nightly flow again with nothing new, then with one new inspection;
+6. the nightly flow again with nothing new, then with one new inspection, then (except with --lean) with
+   one more new inspection and --rebuild: a night that rebuilds the marts from scratch, the
+   like-for-like measure for an incremental night (both land, test and write briefings);
 7. optionally (--speedup) landing alone with 1 worker, then with N threads, N worker processes (Prefect's
    ProcessPoolTaskRunner) and N Dask processes.
 
@@ -273,6 +275,7 @@ def run_nightly(config: RunConfig, rss: RssSampler) -> tuple[dict, list[dict]]:
         "stages": summary["stages"],
         "counts": summary["counts"],
         "status": summary["status"],
+        "marts_build": next((n for n in summary["notes"] if n.startswith("marts: ")), None),
         "runner": config.task_runner,
         "workers": config.landing_workers,
     }
@@ -613,6 +616,10 @@ def run_bench(options: BenchOptions) -> dict:
         results["nightly_nothing_new"], _ = run_nightly(config, rss)
         new = add_inspection(config.raw_dir, inspections_at(options.scale), options.seed)
         results["nightly_one_new"] = run_nightly(config, rss)[0] | {"submission": new}
+        if not options.lean:
+            new = add_inspection(config.raw_dir, inspections_at(options.scale) + 1, options.seed)
+            rebuilding = config.model_copy(update={"rebuild": True})
+            results["nightly_one_new_rebuild"] = run_nightly(rebuilding, rss)[0] | {"submission": new}
 
         if options.speedup:
             results["speedup"] = landing_speedup(options, raw_source, rss, first)
@@ -691,6 +698,11 @@ def ratios(results: dict) -> dict:
         "one_new_over_first_run": round(
             results["nightly_one_new"]["seconds"] / results["nightly_first_run"]["seconds"], 3
         ),
+        "one_new_over_rebuilding_night": round(
+            results["nightly_one_new"]["seconds"] / results["nightly_one_new_rebuild"]["seconds"], 3
+        )
+        if "nightly_one_new_rebuild" in results
+        else None,
     }
 
 
@@ -863,6 +875,16 @@ def format_table(results: dict) -> str:
     rows.append(("nightly, first run", f"{first['seconds']:.1f} s  " + _stages(first["stages"])))
     rows.append(("nightly, nothing new", f"{same['seconds']:.1f} s"))
     rows.append(("nightly, one new", f"{new['seconds']:.1f} s  " + _stages(new["stages"])))
+    if "nightly_one_new_rebuild" in results:
+        again = results["nightly_one_new_rebuild"]
+        rows.append(("nightly, one new, --rebuild", f"{again['seconds']:.1f} s  " + _stages(again["stages"])))
+        rows.append(
+            (
+                "one new vs a rebuilding night",
+                f"{r['one_new_over_rebuilding_night']:.0%} (vs the first run "
+                f"{r['one_new_over_first_run']:.0%}; the target below is vs the full rebuild)",
+            )
+        )
     if "speedup" in results:
         for key, run in results["speedup"].items():
             rows.append(

@@ -20,6 +20,7 @@ FIGURES = {
     "references",
     "nightly_nothing_new",
     "nightly_one_new",
+    "nightly_one_new_rebuild",
     "ratios",
     "targets",
     "peak_rss_mb",
@@ -60,6 +61,14 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     assert run["nightly_first_run"]["counts"]["landed"] == 5
     assert run["nightly_nothing_new"]["status"] == "no_change"
     assert run["nightly_one_new"]["counts"]["landed"] == 1
+    assert run["nightly_one_new"]["marts_build"].startswith("marts: incremental build, 1 inspection recomputed")
+    # the like-for-like night: one more new inspection, the marts rebuilt from scratch
+    again = run["nightly_one_new_rebuild"]
+    assert (again["counts"]["landed"], again["marts_build"]) == (1, "marts: full build")
+    assert again["submission"] != run["nightly_one_new"]["submission"]
+    assert run["ratios"]["one_new_over_rebuilding_night"] == round(
+        run["nightly_one_new"]["seconds"] / again["seconds"], 3
+    )
     assert run["references"]["pandas"]["matches_marts"] is True
     assert run["references"]["duckdb_two_marts"]["rows"] == run["references"]["pandas"]["rows"]
     assert run["stages"]["full_rebuild"]["fresh_process"]["peak_rss_mb"] > 0
@@ -78,6 +87,7 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     )
     assert "briefing" not in run["stages"] and "briefing" not in run["nightly_first_run"]["stages"]
     assert "pandas reference" in printed and "one new inspection vs full rebuild" in printed
+    assert "nightly, one new, --rebuild" in printed and "one new vs a rebuilding night" in printed
     assert not (tmp_path / "cache" / "scale-0_1" / "run").exists()  # removed without --keep
     assert (tmp_path / "cache" / "scale-0_1" / "raw").is_dir()  # the programme stays cached
 
