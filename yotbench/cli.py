@@ -216,6 +216,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         keep=args.keep,
         briefing=not args.no_briefing,
         lean=args.lean,
+        rebuilding_night=args.rebuilding_night,
     )
     results = run_bench(options)
     print(format_table(results))
@@ -334,6 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--lean",
         action="store_true",
         help="only the nightly runs, the rebuild and the GROUP BY floor (no pandas reference, no landing by format)",
+    )
+    bench.add_argument(
+        "--rebuilding-night",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end with a night that lands one more new inspection with --rebuild, the like-for-like measure "
+        "for the one-new night (default: at scale 100 and above, unless --lean)",
     )
     bench.add_argument("--keep", action="store_true", help="keep the landed store and marts in bench/cache/scale-N/run")
     bench.set_defaults(func=cmd_bench)

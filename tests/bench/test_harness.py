@@ -52,7 +52,7 @@ def test_bench_runs_every_stage_and_writes_results(prefect_harness, tmp_path, mo
     monkeypatch.setattr(bench, "RESULTS_PATH", tmp_path / "results.json")
     # 5 inspections: 4 CSV folders and 1 workbook; the sixth arrives as the new one. Briefings are
     # left out to keep this short (tests/briefing covers them).
-    assert main(["bench", "--scale", "0.1", "--workers", "1", "--no-briefing"]) == 0
+    assert main(["bench", "--scale", "0.1", "--workers", "1", "--no-briefing", "--rebuilding-night"]) == 0
     printed = capsys.readouterr().out
 
     run = json.loads((tmp_path / "results.json").read_text())["runs"]["0.1"]
@@ -118,6 +118,15 @@ def test_targets_are_judged_at_the_scale_they_are_set_for():
     at_1000 = {t["target"]: (t["met"], t["applies"]) for t in targets(run(1000.0, 241.2, 3711.0))}
     assert at_1000["full rebuild (marts + significance)"] == (False, False)  # 241 s, but set for scale 100
     assert at_1000["scale 1000 peak RSS"] == (True, True)
+
+
+def test_the_rebuilding_night_runs_at_the_targets_scale_unless_lean_or_as_asked():
+    from yotbench.bench import BenchOptions, wants_rebuilding_night
+
+    assert [wants_rebuilding_night(BenchOptions(scale=s)) for s in (1, 99, 100, 1000)] == [False, False, True, True]
+    assert not wants_rebuilding_night(BenchOptions(scale=1000, lean=True))
+    assert wants_rebuilding_night(BenchOptions(scale=0.1, rebuilding_night=True))
+    assert not wants_rebuilding_night(BenchOptions(scale=100, rebuilding_night=False))
 
 
 def test_results_merge_by_scale_and_keep_the_last_speedup_figures(tmp_path):
