@@ -588,7 +588,9 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
     stratum = case_stratum[case]
     yes = piece.yes.astype(float)
     if "question" in scopes:
-        order = np.argsort(question, kind="stable")
+        # question numbers in the smallest integer type that holds them: numpy sorts 8- and 16-bit
+        # integers by radix (about 7x faster than int32 on a scale-1000 piece), in the same stable order
+        order = np.argsort(question.astype(np.min_scalar_type(len(coded.questions)), copy=False), kind="stable")
         starts = np.searchsorted(question[order], np.arange(len(coded.questions) + 1))
         chosen = [i for i in range(len(coded.questions)) if starts[i + 1] > starts[i]]
         for i in sorted(chosen, key=lambda i: _natural(coded.questions[i])):
@@ -613,16 +615,16 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
         rows = np.flatnonzero(item >= 0)
         if not len(rows):
             continue
-        # a case's score for an item: the share of its answered key questions answered yes
-        pairs, which = np.unique(item[rows] * n_cases + case[rows], return_inverse=True)
-        score = np.bincount(which, weights=yes[rows]) / np.bincount(which)
-        unit_item, unit_case = pairs // n_cases, pairs % n_cases
-        bounds = np.searchsorted(unit_item, np.arange(len(names) + 1))
-        for j in sorted(range(len(names)), key=lambda j: _natural(names[j])):
-            at = slice(bounds[j], bounds[j + 1])
-            if bounds[j + 1] == bounds[j]:
-                continue
-            cases = unit_case[at]
+        # a case's score for an item: the share of its answered key questions answered yes, each sum
+        # taken over the case's rows in row order (one bincount over the cases per item; a piece holds
+        # one standard's or area's key questions)
+        of_item = item[rows]
+        in_piece = np.flatnonzero(np.bincount(of_item, minlength=len(names)))
+        for j in sorted(in_piece, key=lambda j: _natural(names[j])):
+            at = rows[of_item == j]
+            answered = np.bincount(case[at], minlength=n_cases)
+            cases = np.flatnonzero(answered)
+            score = np.bincount(case[at], weights=yes[at], minlength=n_cases)[cases] / answered[cases]
             yield _Unit(
                 scope,
                 str(names[j]),
@@ -630,7 +632,7 @@ def _units(coded: _Coded, piece: _Piece, scopes: tuple[str, ...] = SCOPES) -> It
                 str(names[j]) if scope == "standard" else None,
                 str(names[j]) if scope == "area" else None,
                 coded.values,
-                x=score[at],
+                x=score,
                 stratum=case_stratum[cases],
                 labels={c: codes[cases] for c, codes in coded.labels.items()},
             )
