@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,9 +60,7 @@ def status_text(config: RunConfig, runs: int = 5) -> str:
             f"    {run['run_id']}  {run['status']:<10} {run['started_at']}  {_duration(run)}"
             + (f"  ({detail})" if detail else "")
         )
-    by_framework: dict[str, int] = {}
-    for sub in current:
-        by_framework[sub["framework"] or "?"] = by_framework.get(sub["framework"] or "?", 0) + 1
+    by_framework = Counter(sub["framework"] or "?" for sub in current)
     store = ", ".join(f"{n} {fw}" for fw, n in sorted(by_framework.items())) or "nothing"
     lines.append(f"  landed inspections: {store}")
     if config.marts_db.exists():
