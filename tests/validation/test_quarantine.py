@@ -181,3 +181,14 @@ def test_status_lists_what_raw_holds_as_it_was_rejected(tmp_path):
     # the rejected entry removed from raw/: nothing awaits
     shutil.rmtree(config.raw_dir / "cases_fail_case_all_na")
     assert "  awaiting correction: none" in status_text(config)
+
+
+def test_status_counts_each_landed_inspection_once_by_framework(tmp_path):
+    from yotbench.ops import status_text
+
+    config = RunConfig(data_dir=tmp_path)
+    assert _process(config, "pass_csv").status == "landed"
+    assert _process(config, "cases_fail_case_all_na").status == "rejected"  # not landed: not counted
+    # the same inspection (fix-0001) landed again under another name: it supersedes, it is not a second
+    assert _process(config, "pass_no_ratings", run_id="r2").status == "landed"
+    assert "  landed inspections: 1 yos-2018\n" in status_text(config) + "\n"
