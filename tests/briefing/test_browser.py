@@ -63,8 +63,8 @@ def test_rendered_page_shows_the_figures(written, tmp_path):
     assert "In all cases (100% of 22), inspectors answered yes" in strengths
     findings = " ".join(text_of(dom, "findings"))
     assert (
-        "Female cases scored significantly higher than male cases on supporting the child's desistance, "
-        "12 points (81% against 69%); stratified by inspection"
+        "Female cases scored significantly higher than male cases on supporting the child's desistance "
+        "(81% against 69%), 12 points; stratified by inspection"
     ) in findings
     rows = re.findall(r"<tr>(.*?)</tr>", re.search(r'id="table-key_questions".*?</table>', dom, re.S).group(0), re.S)
     cells = [

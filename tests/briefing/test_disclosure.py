@@ -168,7 +168,7 @@ def test_the_same_comparison_is_printed_when_its_groups_are_shown(partitioned, y
     }
     row = briefing.table("differences").frame.iloc[0]
     assert row[["Higher group", "Higher %", "Lower %", "Gap (points)"]].tolist() == ["Female", 50.0, 33.3, 16.7]
-    assert "16.7 points" not in briefing.findings[0] and "17 points (50% against 33%)" in briefing.findings[0]
+    assert "16.7 points" not in briefing.findings[0] and "(50% against 33%), 17 points" in briefing.findings[0]
 
 
 def test_a_hidden_comparison_note_does_not_give_its_gap(partitioned, yos):

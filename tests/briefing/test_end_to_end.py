@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -411,3 +412,20 @@ def test_cli_brief_writes_and_prints_the_folder(built, capsys):
     assert capsys.readouterr().err == (
         "yotbench brief: unknown framework 'yos-2019'; the frameworks are cci-2009, sqs-2012, yos-2018\n"
     )
+
+
+def test_lineage_dates_the_marts_build_the_briefing_was_read_from(built, tmp_path):
+    # The nightly run writes its briefings from its unpublished build (`db`), then publishes it:
+    # the lineage must date that build, not the file it is about to replace.
+    config, _, _ = built
+    start, end, _ = programme(built, "cci-2009")
+    build = tmp_path / "build.duckdb"
+    shutil.copyfile(config.marts_db, build)
+    built_at = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    os.utime(build, (built_at.timestamp(), built_at.timestamp()))
+    path = write_briefing(
+        config, framework="cci-2009", date_from=start, date_to=end, run_id="r", db=build, root=tmp_path / "staged"
+    )
+    lineage = json.loads((path / "lineage.json").read_text(encoding="utf-8"))
+    assert lineage["marts_db_modified"] == "2030-01-02T03:04:05+00:00"
+    assert lineage["marts_db"] == "marts/yotbench.duckdb"  # where it is published

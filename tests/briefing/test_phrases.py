@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 
-from yotbench.briefing.phrases import in_cases, phrase
+from yotbench.briefing.phrases import in_cases, phrase, share
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,27 @@ def test_other_nouns():
 def test_out_of_range_is_an_error(bad):
     with pytest.raises(ValueError, match="between 0 and 100"):
         phrase(bad)
+
+
+@pytest.mark.parametrize(
+    ("count", "of", "words"),
+    [
+        # 7 of 24 is 29 1/6%, exactly half-way between one-quarter and one-third: the lower one. The
+        # same share worked out in floats (100 - 100 * 17 / 24) lands a hair above half-way.
+        (7, 24, "in over one-quarter of cases"),
+        # 148 of 480 is 30 5/6%, exactly 2.5 points under one-third: "around", not "nearly"
+        (148, 480, "in around one-third of cases"),
+        # 103 of 300 no-answers: 34 1/3%, exactly 1 point over one-third
+        (103, 300, "in one-third of cases"),
+        (197, 300, "in two-thirds of cases"),  # 65 2/3%: exactly 1 point under two-thirds
+    ],
+)
+def test_shares_are_worded_from_exact_fractions(count, of, words):
+    assert share(count, of) == Fraction(100 * count, of)
+    assert in_cases(share(count, of)) == words
+
+
+def test_a_float_share_is_taken_at_its_binary_value():
+    # why the briefing passes fractions: the float for 7 of 24 answered no (from 17 of 24 yes) is not
+    # exactly half-way, and would be worded as nearer one-third
+    assert in_cases(100 - 100 * 17 / 24) == "in nearly one-third of cases"

@@ -6,8 +6,8 @@ import base64
 import re
 
 from yotbench.briefing.charts import OKABE_ITO, area_chart, gap_chart, spread_chart
-from yotbench.briefing.render import md
-from yotbench.briefing.tables import build_briefing
+from yotbench.briefing.render import cell, md
+from yotbench.briefing.tables import PValue, _p_value, build_briefing
 
 
 def test_html_is_self_contained_and_accessible(written):
@@ -46,6 +46,15 @@ def test_markdown_holds_the_same_findings_and_escapes_text(written):
         in text
     )
     assert "| Gender | Female | [c] | [c] |" in text
+    # p-values as the findings write them, not to one decimal place like other figures (0.0)
+    assert "| Gender | Area | desistance | Female | 81.0 | Male | 68.6 | 12.4 | 0.010 |" in text
+
+
+def test_p_values_are_written_to_three_decimals_or_as_below_0_001():
+    assert [cell(PValue(p)) for p in (0.0104, 0.04, 0.0009, 2.13e-05)] == ["0.010", "0.040", "< 0.001", "< 0.001"]
+    assert cell(0.0104) == "0.0"  # why a table marks its p-values
+    # the spreadsheets keep three significant figures, so a small p-value is not shown as 0
+    assert [_p_value(p) for p in (0.0104321, 2.13456e-05)] == [0.0104, 2.13e-05]
 
 
 def test_md_escaping():

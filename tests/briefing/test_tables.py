@@ -127,8 +127,8 @@ def test_key_questions_by_group_suppressed_question_by_question(briefing):
 
 def test_significant_findings_in_words(briefing):
     assert briefing.findings == [
-        "Female cases scored significantly higher than male cases on supporting the child's desistance, "
-        "12 points (81% against 69%); stratified by inspection (adjusted p 0.010 within inspections, 0.004 pooled).",
+        "Female cases scored significantly higher than male cases on supporting the child's desistance "
+        "(81% against 69%), 12 points; stratified by inspection (adjusted p 0.010 within inspections, 0.004 pooled).",
         "Female cases scored significantly higher than male cases on key question 2.1.1 \u201cDoes assessment "
         "sufficiently analyse how to support the child's desistance?\u201d (figures not shown: fewer than 5 cases "
         "in a group); stratified by inspection (adjusted p 0.040 within inspections, 0.030 pooled).",
@@ -149,8 +149,8 @@ def test_a_small_significant_gap_is_called_small(frames, yos):
     row = row.to_dict() | {"characteristic": "looked_after", "item_id": "2.1.2"}
     assert finding_sentence(row, yos, 5, 5) == (
         "Cases of children not looked after scored significantly higher than looked-after children's cases on key "
-        "question 2.1.2 \u201cDoes assessment sufficiently analyse how to keep the child safe?\u201d, 3 points "
-        "(80% against 77%), a small difference (under 5 points); stratified by inspection (adjusted p 0.042 "
+        "question 2.1.2 \u201cDoes assessment sufficiently analyse how to keep the child safe?\u201d "
+        "(80% against 77%), 3 points, a small difference (under 5 points); stratified by inspection (adjusted p 0.042 "
         "within inspections, 0.036 pooled)."
     )
 
@@ -292,7 +292,7 @@ def test_a_test_across_several_groups_is_worded_as_a_difference_not_a_ranking(yo
     }
     assert finding_sentence(row, yos, 5, 5) == (
         "Results differed significantly by ethnicity (five groups) on keeping the child safe: highest for cases of "
-        "Asian children, lowest for cases of children of mixed ethnicity, 14 points apart (74% against 60%); stratified by "
+        "Asian children, lowest for cases of children of mixed ethnicity (74% against 60%), 14 points apart; stratified by "
         "inspection (adjusted p 0.020 within inspections, < 0.001 pooled)."
     )
 
@@ -322,3 +322,31 @@ def test_per_inspection_table_marks_an_inspection_without_a_rating_not_available
     assert table.frame["Inspection"].tolist() == ["yos-00001", "yos-00002", "yos-00003"]
     assert table.frame["Final score"].tolist() == [25, "[x]", 31]
     assert table.frame["Final rating"].tolist() == ["Good", "[x]", "Outstanding"]
+
+
+def test_highlights_word_the_exact_share_answered_yes_or_no():
+    from yotbench.briefing.tables import highlights
+
+    def frame(yes: int, relevant: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "question_id": ["1.1", "1.2"],
+                "standard": ["S", "S"],
+                "text": ["A?", "B?"],
+                "relevant_cases": [relevant, 20],
+                "yes_cases": [yes, 20],
+                "pct": [100 * yes / relevant, 100.0],
+                "suppressed": [False, False],
+            }
+        )
+
+    # 17 of 24 yes: the 7 of 24 answered no are 29 1/6%, exactly half-way between one-quarter and
+    # one-third, which takes the lower; 100 - 100 * 17 / 24 in floats would have said "nearly one-third"
+    strengths, improvements = highlights(frame(17, 24), n=1)
+    assert improvements == [
+        "In over one-quarter of cases (29% of 24), inspectors answered no to \u201cA?\u201d (1.1, S)."
+    ]
+    assert strengths == ["In all cases (100% of 20), inspectors answered yes to \u201cB?\u201d (1.2, S)."]
+    # 148 of 480 no: 30 5/6%, exactly 2.5 points under one-third, is "around"
+    _, improvements = highlights(frame(332, 480), n=1)
+    assert improvements[0].startswith("In around one-third of cases (31% of 480)")

@@ -90,9 +90,16 @@ def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table], con
 
 
 def write_briefing_from_frames(
-    frames: MartFrames, config: RunConfig, *, run_id: str, written_at: datetime | None = None, root: Path | None = None
+    frames: MartFrames,
+    config: RunConfig,
+    *,
+    run_id: str,
+    written_at: datetime | None = None,
+    root: Path | None = None,
+    db: Path | None = None,
 ) -> Path:
-    """Build every output of one briefing from mart-shaped frames and swap the folder in whole."""
+    """Build every output of one briefing from mart-shaped frames and swap the folder in whole
+    (`db`: the marts file the frames were read from, when not the published one)."""
     framework = load_frameworks()[frames.framework]
     briefing = build_briefing(
         frames,
@@ -107,6 +114,7 @@ def write_briefing_from_frames(
         inspection_ids=set(frames.inspections["inspection_id"]),
         run_id=run_id,
         written_at=written_at,
+        db=db,
     )
     lineage |= {
         "framework": frames.framework,
@@ -143,7 +151,7 @@ def write_briefing(
     from yotbench.briefing.source import read_marts
 
     frames = read_marts(config, framework=framework, date_from=date_from, date_to=date_to, db=db)
-    return write_briefing_from_frames(frames, config, run_id=run_id, root=root)
+    return write_briefing_from_frames(frames, config, run_id=run_id, root=root, db=db)
 
 
 def write_nightly_briefings(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from yotbench import __version__
 from yotbench.config import RunConfig
@@ -10,9 +11,17 @@ from yotbench.store import current_submissions
 
 
 def collect(
-    config: RunConfig, *, framework: str, inspection_ids: set[str], run_id: str, written_at: datetime | None = None
+    config: RunConfig,
+    *,
+    framework: str,
+    inspection_ids: set[str],
+    run_id: str,
+    written_at: datetime | None = None,
+    db: Path | None = None,
 ) -> dict:
-    """The lineage record of one briefing: only the submissions behind its inspections."""
+    """The lineage record of one briefing: only the submissions behind its inspections, and the
+    marts file it was read from: `db` when given (the nightly run's build, published after the
+    briefings are written; publishing keeps its modification time), else the published one."""
     submissions = [
         {
             "submission": s["submission"],
@@ -24,6 +33,7 @@ def collect(
         if s["framework"] == framework and s["inspection_id"] in inspection_ids
     ]
     marts = config.marts_db
+    built = db or marts
     return {
         "run_id": run_id,
         "written_at": (written_at or datetime.now(UTC)).isoformat(timespec="seconds"),
@@ -33,7 +43,7 @@ def collect(
         if marts.is_relative_to(config.data_dir)
         else marts.name,
         "marts_db_modified": (
-            datetime.fromtimestamp(marts.stat().st_mtime, UTC).isoformat(timespec="seconds") if marts.exists() else None
+            datetime.fromtimestamp(built.stat().st_mtime, UTC).isoformat(timespec="seconds") if built.exists() else None
         ),
         "suppress_below": config.suppress_below,
         "suppress_per_inspection": config.suppress_per_inspection,

@@ -14,42 +14,45 @@ d > 2.5            "over": "in over half of cases"
 
 The ends are fixed words: exactly 0% is "none", above 0 up to 2.5% "very few",
 97.5% up to (not including) 100% "almost all", exactly 100% "all". A share exactly
-half-way between two fractions takes the lower one. docs/briefing.md prints the
-whole mapping; tests/briefing/test_phrases.py checks it at every edge.
+half-way between two fractions takes the lower one. The edges are compared exactly: the
+briefing passes a question's share as the fraction `share(yes, relevant)` (7 of 24 is 29 1/6%,
+exactly half-way between one-quarter and one-third), never as a rounded float.
+docs/briefing.md prints the whole mapping; tests/briefing/test_phrases.py checks it at every edge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
 class Anchor:
-    pct: float
+    pct: Fraction
     words: str  # "four out of five", "one-third"
     takes_of: bool  # "one-third of cases" but "four out of five cases"
 
 
 ANCHORS: tuple[Anchor, ...] = (
-    Anchor(5.0, "one in twenty", False),
-    Anchor(10.0, "one in ten", False),
-    Anchor(20.0, "one-fifth", True),
-    Anchor(25.0, "one-quarter", True),
-    Anchor(100 / 3, "one-third", True),
-    Anchor(40.0, "four out of ten", False),
-    Anchor(50.0, "half", True),
-    Anchor(60.0, "three-fifths", True),
-    Anchor(200 / 3, "two-thirds", True),
-    Anchor(70.0, "seven out of ten", False),
-    Anchor(75.0, "three-quarters", True),
-    Anchor(80.0, "four out of five", False),
-    Anchor(90.0, "nine out of ten", False),
+    Anchor(Fraction(5), "one in twenty", False),
+    Anchor(Fraction(10), "one in ten", False),
+    Anchor(Fraction(20), "one-fifth", True),
+    Anchor(Fraction(25), "one-quarter", True),
+    Anchor(Fraction(100, 3), "one-third", True),
+    Anchor(Fraction(40), "four out of ten", False),
+    Anchor(Fraction(50), "half", True),
+    Anchor(Fraction(60), "three-fifths", True),
+    Anchor(Fraction(200, 3), "two-thirds", True),
+    Anchor(Fraction(70), "seven out of ten", False),
+    Anchor(Fraction(75), "three-quarters", True),
+    Anchor(Fraction(80), "four out of five", False),
+    Anchor(Fraction(90), "nine out of ten", False),
 )
 
-EXACT_WITHIN = 1.0
-AROUND_WITHIN = 2.5
-VERY_FEW_UP_TO = 2.5
-ALMOST_ALL_FROM = 97.5
+EXACT_WITHIN = Fraction(1)
+AROUND_WITHIN = Fraction(5, 2)
+VERY_FEW_UP_TO = Fraction(5, 2)
+ALMOST_ALL_FROM = Fraction(195, 2)
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,16 @@ class Phrase:
         return f"{self.share} of {noun}" if self.takes_of else f"{self.share} {noun}"
 
 
-def phrase(pct: float) -> Phrase:
-    """The words for a percentage between 0 and 100."""
+def share(count: int, of: int) -> Fraction:
+    """`count` of `of` as an exact percentage: share(7, 24) is 29 1/6."""
+    return Fraction(100 * count, of)
+
+
+def phrase(pct: float | Fraction) -> Phrase:
+    """The words for a percentage between 0 and 100 (a float is taken at its exact binary value)."""
     if not 0 <= pct <= 100:
         raise ValueError(f"a percentage must lie between 0 and 100, got {pct}")
+    pct = Fraction(pct)
     if pct == 0:
         return Phrase("", "none", True)
     if pct == 100:
@@ -91,7 +100,7 @@ def phrase(pct: float) -> Phrase:
     return Phrase(qualifier, anchor.words, anchor.takes_of)
 
 
-def in_cases(pct: float, noun: str = "cases") -> str:
+def in_cases(pct: float | Fraction, noun: str = "cases") -> str:
     """'in around nine out of ten cases', 'in nearly one-third of cases', 'in all cases'."""
     words = phrase(pct)
     if words.words == "none":

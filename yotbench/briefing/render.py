@@ -12,7 +12,7 @@ import pandas as pd
 
 from yotbench.briefing.charts import Chart, area_chart, gap_chart, inspections_text, spread_chart
 from yotbench.briefing.suppression import SHORTHAND, SUPPRESSED
-from yotbench.briefing.tables import NOTES, Briefing, Section, Table
+from yotbench.briefing.tables import NOTES, Briefing, PValue, Section, Table
 
 TEMPLATES = Path(__file__).parent / "templates"
 SHORTHAND_RE = re.compile(r"\[[a-z]\]")
@@ -27,11 +27,14 @@ class SectionView:
 
 
 def cell(value: object) -> str:
-    """A table value as text: whole numbers with thousands separators, others to one decimal place."""
+    """A table value as text: whole numbers with thousands separators, p-values as the findings write
+    them, other numbers to one decimal place."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, PValue):
+        return str(value)
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:,.1f}"
     return str(value)

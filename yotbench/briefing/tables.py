@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from yotbench.briefing.phrases import in_cases
+from yotbench.briefing.phrases import in_cases, share
 from yotbench.briefing.suppression import SUPPRESSED, Constraint, cells_to_suppress
 from yotbench.frameworks import Framework
 from yotbench.records import code_sets
@@ -263,7 +263,8 @@ def key_question_results(frames: MartFrames, framework: Framework, threshold: in
     # A question nobody answered in the period has no figure to hide: it is [x], not [c].
     out["suppressed"] = (out["relevant_cases"] > 0) & (out["relevant_cases"] < threshold)
     out["words"] = [
-        in_cases(p) if not s and not math.isnan(p) else "" for p, s in zip(out["pct"], out["suppressed"], strict=True)
+        in_cases(share(yes, relevant)) if relevant and not hidden else ""
+        for yes, relevant, hidden in zip(out["yes_cases"], out["relevant_cases"], out["suppressed"], strict=True)
     ]
     return out
 
@@ -292,12 +293,14 @@ def highlights(results: pd.DataFrame, n: int = HIGHLIGHTS) -> tuple[list[str], l
     top = shown.sort_values(["pct", "order"], ascending=[False, True]).head(take)
     bottom = shown.sort_values(["pct", "order"], ascending=[True, True]).head(take)
     strengths = [
-        f"{in_cases(r.pct).capitalize()} ({r.pct:.0f}% of {r.relevant_cases:,}), inspectors answered yes to "
+        f"{in_cases(share(r.yes_cases, r.relevant_cases)).capitalize()} ({r.pct:.0f}% of {r.relevant_cases:,}), "
+        "inspectors answered yes to "
         f"{_quote(r.text)} ({r.question_id}, {r.standard})."
         for r in top.itertuples()
     ]
     improvements = [
-        f"{in_cases(100 - r.pct).capitalize()} ({100 - r.pct:.0f}% of {r.relevant_cases:,}), inspectors answered no to "
+        f"{in_cases(share(r.relevant_cases - r.yes_cases, r.relevant_cases)).capitalize()} "
+        f"({100 - r.pct:.0f}% of {r.relevant_cases:,}), inspectors answered no to "
         f"{_quote(r.text)} ({r.question_id}, {r.standard})."
         for r in bottom.itertuples()
     ]
@@ -643,6 +646,19 @@ def _p_words(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+class PValue(float):
+    """A p-value in a table the HTML and Markdown show: written as the findings write it (three
+    decimals, or "< 0.001"), not to the one decimal place of other figures."""
+
+    def __str__(self) -> str:
+        return _p_words(self)
+
+
+def _p_value(p: float) -> float:
+    """A p-value for the spreadsheets: three significant figures, so a small one is not shown as 0."""
+    return float(f"{p:.3g}")
+
+
 def finding_sentence(
     row, framework: Framework, min_gap_pp: float, threshold: int, breakdown: Breakdowns | None = None
 ) -> str:
@@ -678,7 +694,7 @@ def finding_sentence(
     below = gap < min_gap_pp if below is None else bool(below)
     small = f", a small difference (under {min_gap_pp:g} points)" if below else ""
     apart = " apart" if len(groups) > 2 else ""
-    return f"{subject}, {points}{apart}{figures}{small}; {method} ({', '.join(p_parts)})."
+    return f"{subject}{figures}, {points}{apart}{small}; {method} ({', '.join(p_parts)})."
 
 
 SCOPE_ORDER = {"area": 0, "standard": 1, "question": 2}
@@ -776,7 +792,7 @@ def significance_table(
 
         def p(column, row=r):
             value = _value(row, column)
-            return NOT_AVAILABLE if value is None else _round(float(value), 4)
+            return NOT_AVAILABLE if value is None else _p_value(float(value))
 
         note = _value(r, "note", "")
         rows.append(
@@ -816,13 +832,21 @@ def significance_table(
         "Note",
     ]
     frame = pd.DataFrame(rows, columns=columns)
+    shown = frame.loc[frame["Significant"] == "Yes", HTML_DIFFERENCE_COLUMNS].reset_index(drop=True)
+    p_column = "Stratified adjusted p"
+    shown[p_column] = pd.Series(
+        [PValue(v) if isinstance(v, float) else v for v in shown[p_column]], index=shown.index, dtype=object
+    )
     return Table(
         "differences",
         "Differences by case characteristic: significance tests",
-        ["Every test run on the cases of the period, significant or not. The briefing lists the significant ones."],
+        [
+            "Every test run on the cases of the period, significant or not, is in the spreadsheets and the CSV file; "
+            "the briefing shows the significant ones."
+        ],
         frame,
         ["significance", "suppression"],
-        html_frame=frame.loc[frame["Significant"] == "Yes", HTML_DIFFERENCE_COLUMNS].reset_index(drop=True),
+        html_frame=shown,
     )
 
 
