@@ -26,8 +26,8 @@ Unexpected columns are ignored with a warning. In `data/raw/`, entries whose nam
 `.`, `_`, `~$` or `readme` are not submissions and are passed over; inside a submission folder,
 hidden files, Excel's lock files (`~$answers.csv`), `Thumbs.db` and `desktop.ini` are no part of
 the submission (they do not make it a new version). Rows are numbered as a spreadsheet shows them:
-the header is row 1, and an empty line is a row. Empty rows (nothing, or commas alone, as a
-spreadsheet writes a row it has cleared) are ignored, and counted as a notice.
+the header is row 1, and an empty line is a row. Empty lines are ignored; a row of commas alone
+(what a spreadsheet writes for a row it has cleared) is ignored and counted as a notice.
 
 Every rule below is checked by the validation gate; a submission that breaks any rule is
 quarantined whole (see `docs/validation.md`).

@@ -408,7 +408,8 @@ def _cases_rules(schemas) -> list[_Rule]:
             "read, so remove it or answer its questions",
             "case_ref",
             "{case_ref}",
-            description="Every case with answers has at least one yes or no answer.",
+            description="Every case with answers has at least one answer that is not na "
+            "(answered_rows: its answers that are not na).",
             needs=("cases.case_ref", "answers.case_ref", "answers.answer"),
         ),
     ]

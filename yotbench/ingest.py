@@ -547,6 +547,10 @@ def _read_workbook(sub: Submission, schemas: dict[str, RecordSchema], raw: RawSu
                     label, "row_field_count", f"row {number} has values beyond the header's {width} columns", row=number
                 )
             )
+        if len(overflow) > MAX_LISTED:
+            rest = len(overflow) - MAX_LISTED
+            more = _problem(label, "row_field_count", f"{rest} more rows have values beyond the header's columns")
+            raw.problems.append(replace(more, count=rest))
         if overflow:
             continue
         frame = pd.DataFrame([(r + [""] * width)[:width] for _, r in body], columns=header, dtype="str")

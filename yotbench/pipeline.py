@@ -161,9 +161,10 @@ class Outcome:
             "inspection_id": self.inspection_id,
             "framework": self.framework,
             "errors": problem_count(self.problems),
-            "warnings": len(self.warnings),
+            "warnings": problem_count(self.warnings),
             "notices": [str(n) for n in self.notices],
             "first_errors": [str(p) for p in self.problems[:5]],
+            "first_warnings": [str(p) for p in self.warnings[:5]],
             "tables": {t: {"read": r, "landed": landed, "quarantined": q} for t, (r, landed, q) in self.tables.items()},
             "quarantine_path": self.quarantine_path,
             "superseded": self.superseded,
@@ -192,14 +193,16 @@ def _quarantine(raw: RawSubmission, problems: list[Problem], config: RunConfig, 
     # copied into submission/, so neither is overwritten (nor, on a case-insensitive disk, shadowed)
     nested = sub.path.is_dir() and any(p.name.lower() in QUARANTINE_FILES for p in sub.path.iterdir())
     with atomic_dir(target) as tmp:
+        # symbolic links are copied as links: one to a device or a large file elsewhere must not be
+        # copied as what it points to (a link to /dev/zero would fill the disk)
         if sub.path.is_dir():
-            shutil.copytree(sub.path, tmp / "submission", dirs_exist_ok=True)
+            shutil.copytree(sub.path, tmp / "submission", symlinks=True, dirs_exist_ok=True)
             if not nested:
                 for item in (tmp / "submission").iterdir():
                     item.rename(tmp / item.name)
                 (tmp / "submission").rmdir()
         else:
-            shutil.copy2(sub.path, tmp / sub.path.name)
+            shutil.copy2(sub.path, tmp / sub.path.name, follow_symlinks=False)
         with (tmp / "errors.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=PROBLEM_FIELDS)
             writer.writeheader()

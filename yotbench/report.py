@@ -126,7 +126,9 @@ def format_summary(summary: dict) -> str:
     lines = [
         f"yotbench run {summary['run_id']}: {summary['status']}",
         f"  submissions: {c['seen']} seen, {c['landed']} landed, {c['skipped']} skipped (unchanged), "
-        f"{c['rejected']} rejected" + (f", {c['superseded']} superseded in the drop" if c["superseded"] else ""),
+        f"{c['rejected']} rejected"
+        + (f", {c['superseded']} superseded in the drop" if c["superseded"] else "")
+        + (f", {c['awaiting_correction']} awaiting correction" if c["awaiting_correction"] else ""),
     ]
     notices = sum(len(s["notices"]) for s in summary["submissions"])
     warnings = sum(s["warnings"] for s in summary["submissions"])
@@ -146,6 +148,12 @@ def format_summary(summary: dict) -> str:
     for sub in summary["submissions"]:
         if sub["status"] == "landed" and sub["superseded"]:
             lines.append(f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}")
+    for sub in summary["submissions"]:
+        if sub["status"] == "landed" and sub["warnings"]:
+            lines.append(f"  {sub['name']}: landed with {sub['warnings']} warning(s)")
+            lines.extend(f"    - {text}" for text in sub.get("first_warnings", [])[:SHOWN_ERRORS])
+            if sub["warnings"] > SHOWN_ERRORS:
+                lines.append(f"    ... and {sub['warnings'] - SHOWN_ERRORS} more")
     rejected = [s for s in summary["submissions"] if s["status"] == "rejected"]
     for sub in rejected:
         lines.append(

@@ -251,7 +251,9 @@ def _cases(tables) -> pd.DataFrame:
     answers = tables["answers"]
     keys = [SUBMISSION, "case_ref"]
     counts = answers.groupby(keys).size().rename("answer_rows")
-    answered = answers[answers["answer"].isin(ANSWERED)].groupby(keys).size().rename("answered_rows")
+    # rows answered anything but na: an invalid code is reported as one (code_not_in_set), and does
+    # not make a case's answers "all na"
+    answered = answers[answers["answer"].ne(NOT_APPLICABLE)].groupby(keys).size().rename("answered_rows")
     cases = cases.merge(counts, left_on=keys, right_index=True, how="left").merge(
         answered, left_on=keys, right_index=True, how="left"
     )
@@ -289,7 +291,10 @@ def _answers(tables, cases: pd.DataFrame, frameworks: pd.Series) -> pd.DataFrame
     )
     answers = answers.merge(key_questions, on=[SUBMISSION, "case_ref", "parent_id"], how="left")
     answered_prompt = answers["parent_id"].notna() & answers["answer"].isin(ANSWERED)
-    answers["key_question_answer"] = answers["key_question_answer"].fillna("missing").where(answered_prompt, None)
+    key_answer = answers["key_question_answer"].fillna("missing")
+    # a key question answered with an invalid code is reported once, as a bad code, not again for each prompt
+    coded = key_answer.isin([*ANSWERED, NOT_APPLICABLE, "missing"])
+    answers["key_question_answer"] = key_answer.where(answered_prompt & coded, None)
     context, words = _context(answers)
     answers["na_key"] = context.where(answers["answer"] == NOT_APPLICABLE, None)
     has_rule = answers["relevance_columns"].fillna("") != ""

@@ -152,6 +152,8 @@ def test_a_later_run_says_where_an_unchanged_rejected_submissions_errors_are(tmp
     summary = record.as_dict()
     assert summary["awaiting_quarantine"] == {"cases_fail_case_all_na": "quarantine/r1/cases_fail_case_all_na"}
     lines = format_summary(summary).splitlines()
+    # the counts add up: what was seen is landed, skipped, rejected or awaiting correction
+    assert lines[1] == "  submissions: 1 seen, 0 landed, 0 skipped (unchanged), 0 rejected, 1 awaiting correction"
     start = lines.index("  awaiting correction (rejected earlier, unchanged since):")
     assert lines[start + 1] == (
         f"    cases_fail_case_all_na: errors in {tmp_path}/quarantine/r1/cases_fail_case_all_na/errors.csv"
@@ -192,3 +194,36 @@ def test_status_counts_each_landed_inspection_once_by_framework(tmp_path):
     # the same inspection (fix-0001) landed again under another name: it supersedes, it is not a second
     assert _process(config, "pass_no_ratings", run_id="r2").status == "landed"
     assert "  landed inspections: 1 yos-2018\n" in status_text(config) + "\n"
+
+
+def test_the_summary_says_what_a_landed_submissions_warnings_are(tmp_path):
+    from yotbench.report import RunRecord, format_summary
+
+    config = RunConfig(data_dir=tmp_path)
+    record = RunRecord("r1", config)
+    record.add(_process(config, "pass_unexpected_column"))
+    record.add(_process(config, "pass_csv"))
+
+    lines = format_summary(record.as_dict()).splitlines()
+
+    start = lines.index("  pass_unexpected_column: landed with 1 warning(s)")
+    assert lines[start + 1].startswith("    - pass_unexpected_column/cases.csv row 1, column team: ")
+    assert lines[start + 1].endswith("[column_unexpected]")
+    assert not any(line.startswith("  pass_csv:") for line in lines)
+
+
+def test_a_symbolic_link_in_a_rejected_submission_is_quarantined_as_a_link(tmp_path):
+    # a link to a device or a large file elsewhere is copied as the link, never as what it points to
+    config = RunConfig(data_dir=tmp_path / "data")
+    config.raw_dir.mkdir(parents=True)
+    copy_submission(CORPUS / "cases_fail_case_all_na", config.raw_dir)
+    elsewhere = tmp_path / "elsewhere.bin"
+    elsewhere.write_bytes(b"\0" * 100_000)
+    (config.raw_dir / "cases_fail_case_all_na" / "notes.bin").symlink_to(elsewhere)
+    sub = next(s for s in discover(config.raw_dir) if s.name == "cases_fail_case_all_na")
+
+    outcome = process_submission(sub, config, "r1", rules_hash())
+
+    copied = config.data_dir / outcome.quarantine_path / "notes.bin"
+    assert outcome.status == "rejected"
+    assert copied.is_symlink() and copied.readlink() == elsewhere

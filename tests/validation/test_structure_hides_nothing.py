@@ -267,3 +267,57 @@ def test_dates_after_today_and_publication_before_fieldwork_ended_are_errors(tmp
     assert found["ends_tomorrow"] == [("inspection.csv", 2, "fieldwork_end", "date_in_future")]
     assert found["ends_today"] == []
     assert found["published_early"] == [("inspection.csv", 2, "published", "date_order")]
+
+
+def test_a_bad_code_is_reported_once_as_a_bad_code(tmp_path):
+    raw_dir = tmp_path / "raw"
+    answers = _rows("answers")
+    answers[0]["answer"] = "maybe"  # row 2: C001's key question 2.1.1, whose prompts are answered
+    for row in answers[179:]:  # rows 181-233: every answer of C004
+        row["answer"] = "yse"
+    _submission(raw_dir, "bad_codes", {"answers": _csv(answers)})
+
+    found = _found(raw_dir, tmp_path)["bad_codes"]
+
+    # neither "every answer for C004 is na" (none is) nor, for each of 2.1.1's prompts, "its key
+    # question is maybe": only the bad codes themselves
+    assert {rule for *_, rule in found} == {"code_not_in_set"}
+    assert [row for _, row, _, _ in found] == [2, *range(181, 234)]
+    assert all(column == "answer" for _, _, column, _ in found)
+
+
+def test_a_case_whose_answers_are_all_na_is_still_caught(tmp_path):
+    raw_dir = tmp_path / "raw"
+    answers = _rows("answers")
+    for row in answers[179:]:  # every answer of C004
+        row["answer"] = "na"
+    _submission(raw_dir, "all_na", {"answers": _csv(answers)})
+
+    found = _found(raw_dir, tmp_path)["all_na"]
+
+    assert ("cases.csv", 5, "case_ref", "case_all_na") in found
+
+
+def test_a_workbook_with_more_over_wide_rows_than_are_listed_counts_the_rest(tmp_path):
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    book = xlsxwriter.Workbook(raw_dir / "wide.xlsx", {"strings_to_numbers": False})
+    for table in TABLES:
+        rows = _rows(table)
+        sheet = book.add_worksheet(table)
+        sheet.write_row(0, 0, list(rows[0]))
+        for i, row in enumerate(rows, start=1):
+            # 60 answers rows (spreadsheet rows 2-61) with a value in a column beyond the header
+            extra = ["stray"] if table == "answers" and i <= 60 else []
+            sheet.write_row(i, 0, [*row.values(), *extra])
+    book.close()
+
+    raw = read_submission(discover(raw_dir)[0])
+
+    wide = [p for p in raw.problems if p.rule == "row_field_count"]
+    assert [p.row for p in wide[:-1]] == list(range(2, 52))  # the first 50 listed, one row each
+    assert (wide[-1].row, wide[-1].count, wide[-1].message) == (
+        None,
+        10,
+        "10 more rows have values beyond the header's columns",
+    )
