@@ -76,9 +76,13 @@ def write_briefing(config: RunConfig, run_id: str, build: Path) -> list[Path]:
 
 @task(name="publish_briefings", **IO)
 def publish_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
-    paths = briefing.install_briefings(staged, config)
+    return briefing.install_briefings(staged, config)
+
+
+@task(name="briefing_artifacts", **IO)
+def briefing_artifacts(paths: list[Path]) -> None:
+    """Apart from publish_briefings, so that a retry of one does not repeat the other."""
     briefing.publish_artifacts(paths)
-    return paths
 
 
 def land(plan: pipeline.Plan, config: RunConfig, run_id: str, rules: str, record: RunRecord) -> None:
@@ -152,7 +156,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 record.outputs.update(pipeline.published_outputs(ledger))
             else:
                 logger.info("publishing: %s", reason)
-                record.notes.append(f"rebuilt and published: {reason}")
+                record.notes.append(f"rebuilding: {reason}")
                 with record.timing("marts"):
                     tmp = build_marts(config, run_id)
                 try:
@@ -170,7 +174,9 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                     raise
                 checkpoint("publishing", config.data_dir)  # marts in place, briefings not: the crash tests stop here
                 if staged:
-                    record.outputs["briefings"] = [str(p) for p in publish_briefings(staged, config)]
+                    installed = publish_briefings(staged, config)
+                    record.outputs["briefings"] = [str(p) for p in installed]
+                    briefing_artifacts(installed)
                 record.published = True
         except BaseException as exc:
             record.fail(exc)

@@ -55,7 +55,10 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 
 def swap_in(ready: Path, target: Path) -> Path:
-    """Move a finished directory into place as `target`, replacing any older one whole."""
+    """Move a finished directory into place as `target`, replacing any older one whole. A `ready`
+    that is not there is an error raised before `target` is touched."""
+    if not ready.is_dir():
+        raise FileNotFoundError(f"nothing to swap in: {ready} is not a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
     if target.exists():

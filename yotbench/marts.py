@@ -1073,6 +1073,9 @@ def publish_marts(tmp: Path, config: RunConfig) -> Path:
     Tables added after build_marts that have an `external` sidecar (e.g. marts.significance) are
     checked against it first; on failure nothing is published and the build is left for inspection."""
     if not tmp.exists():
+        if _published_from(tmp, config):  # a retried publish whose swap had happened: only the stamp is left
+            stamp_published(config)
+            return config.marts_db
         raise MartBuildError(f"nothing to publish: {tmp} does not exist")
     wal = tmp.with_name(tmp.name + ".wal")
     if wal.exists():
@@ -1091,6 +1094,12 @@ def publish_marts(tmp: Path, config: RunConfig) -> Path:
         os.close(fd)
     stamp_published(config)
     return target
+
+
+def _published_from(tmp: Path, config: RunConfig) -> bool:
+    """Whether the published file is the build `tmp` was: built by the run temp_db_path names it for."""
+    run_id = published_run_id(config)
+    return run_id is not None and temp_db_path(config, run_id) == tmp
 
 
 def _stamp_path(config: RunConfig) -> Path:

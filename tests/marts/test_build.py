@@ -291,3 +291,17 @@ def test_a_characteristic_outside_the_seven_fails_every_characteristic_present(p
             where characteristic = 'shoe_size'
         """).fetchall()
         assert con.sql(check).fetchall() == [expected]
+
+
+def test_publishing_the_marts_twice_is_publishing_them_once(published, tmp_path):
+    config = published.model_copy(update={"data_dir": tmp_path / "data"})
+    config.marts_dir.mkdir(parents=True)
+    run_id = marts.published_run_id(published)
+    tmp = marts.temp_db_path(config, run_id)
+    shutil.copyfile(published.marts_db, tmp)
+    assert marts.publish_marts(tmp, config) == config.marts_db
+    assert marts.publish_marts(tmp, config) == config.marts_db  # the retry finds its build published
+    assert marts.published_run_id(config) == run_id
+    other = marts.temp_db_path(config, "another-run")
+    with pytest.raises(marts.MartBuildError, match="nothing to publish"):
+        marts.publish_marts(other, config)  # a build that never was is still an error

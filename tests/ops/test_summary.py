@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import copy_submission
 from yotbench.cli import main
 from yotbench.config import RunConfig
+from yotbench.ledger import Ledger
 from yotbench.report import RunRecord, format_summary
 
 
@@ -55,6 +56,25 @@ def test_a_run_that_fails_prints_its_summary_and_one_line_of_why(prefect_harness
     assert last.startswith("yotbench run failed: ") and "(traceback in " in last
     trace = Path(last.rsplit("(traceback in ", 1)[1].rstrip(")"))
     assert trace.parent == data / ".tmp" and "Traceback (most recent call last)" in trace.read_text()
+    # the ledger records the run as failed, with why; no note says it was published
+    run_id = lines[0].split()[2].rstrip(":")
+    with Ledger(data / "ledger.sqlite") as ledger:
+        run = ledger.run(run_id)
+    assert run["status"] == "failed" and "Parquet" in run["summary"]["error"]
+    assert run["summary"]["notes"][0] == "rebuilding: rebuild requested"
+    assert not any("published" in note for note in run["summary"]["notes"])
+
+
+@pytest.mark.prefect
+def test_a_second_run_is_refused_at_the_command_line_while_one_holds_the_lock(prefect_harness, tmp_path, capsys):
+    from yotbench.lock import RunLock
+
+    config = RunConfig(data_dir=tmp_path / "data")
+    config.data_dir.mkdir()
+    with RunLock(config.lock_path, "r-first"):
+        assert main(["run", "--data-dir", str(config.data_dir)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{config.data_dir} is in use by run r-first" in out + err
 
 
 class _Terminal(io.StringIO):

@@ -171,10 +171,14 @@ def write_nightly_briefings(
 
 
 def install_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
-    """Move staged briefing folders into DIR/briefings, each replacing any older one whole."""
-    installed = [swap_in(folder, config.briefings_dir / folder.name) for folder in staged]
+    """Move staged briefing folders into DIR/briefings, each replacing any older one whole. Safe to
+    repeat (a retried task): a staged folder already moved into place is left there."""
+    installed = [
+        swap_in(folder, target) if folder.exists() or not target.exists() else target
+        for folder, target in ((f, config.briefings_dir / f.name) for f in staged)
+    ]
     for staging in {folder.parent for folder in staged}:
-        if staging != config.briefings_dir and not any(staging.iterdir()):
+        if staging != config.briefings_dir and staging.is_dir() and not any(staging.iterdir()):
             staging.rmdir()
     return installed
 
