@@ -56,6 +56,7 @@ class Submission:
     format: Literal["csv", "xlsx", "unknown"]
     content_hash: str
     received: float  # modification time of the newest file, seconds since the epoch
+    listed: tuple[str, ...] = ()  # the files hashed: paths relative to the raw folder, POSIX form, in path order
 
     @property
     def received_at(self) -> str:
@@ -103,13 +104,41 @@ class RawSubmission:
 
 
 def _hash_files(paths: list[Path], root: Path) -> str:
+    """The content hash of a submission: SHA-256 over each file's path relative to `root` and its
+    bytes (the submission's folder as root: the names inside it count, the folder's own name
+    does not). A workbook's is its file's SHA-256 (`sha256sum` gives the same)."""
     digest = hashlib.sha256()
+    if len(paths) == 1 and paths[0] == root:  # a workbook: its bytes alone
+        _update(digest, root)
+        return digest.hexdigest()
     for path in paths:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        _update(digest, path)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _update(digest, path: Path) -> None:
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+
+
+def content_hash(raw_dir: Path, name: str, files: list[str]) -> str:
+    """The content hash of submission `name` from its files (paths relative to raw_dir, POSIX form, in
+    path order): what the ledger keys it by, so the same content under another name is the same."""
+    return _hash_files([raw_dir / f for f in files], raw_dir / name)
+
+
+def legacy_content_hash(sub: Submission, raw_dir: Path) -> str:
+    """The hash the ledger recorded before 2026-12-08, whose paths started with the submission's own
+    name (so a copy under a new name was new content). Only to re-key such a ledger's records."""
+    digest = hashlib.sha256()
+    for path in (raw_dir / f for f in sub.listed):
+        digest.update(path.relative_to(raw_dir).as_posix().encode())
+        digest.update(b"\0")
+        _update(digest, path)
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -123,7 +152,7 @@ class HashCache:
     index entry: a file rewritten within one tick of a coarse clock is hashed again. Any change to a
     file's content moves its ctime, which no program can set back. Scratch: safe to delete."""
 
-    LAYOUT = "1"
+    LAYOUT = "2"  # 2: content hashes without the submission's name (ledger hash layout 2)
     SETTLE_SECONDS = 2.0
 
     def __init__(self, path: Path, settle_seconds: float | None = None) -> None:
@@ -152,7 +181,7 @@ class HashCache:
         if isinstance(known, list) and len(known) == 2 and known[0] == signature:
             digest = known[1]
         else:
-            digest = _hash_files([root / f for f in files], root)
+            digest = content_hash(root, name, files)
             self.hashed += 1
         newest = max((max(s.st_mtime_ns, s.st_ctime_ns) for s in stats), default=0) / 1e9
         if time.time() - newest >= self.settle_seconds:
@@ -215,8 +244,8 @@ def discover(raw_dir: Path, hashes: HashCache | None = None) -> list[Submission]
         if hashes:
             digest = hashes.content_hash(entry.name, files, stats, raw_dir)
         else:
-            digest = _hash_files([raw_dir / f for f in files], raw_dir)
-        found.append(Submission(entry.name, raw_dir / entry.name, fmt, digest, received))
+            digest = content_hash(raw_dir, entry.name, files)
+        found.append(Submission(entry.name, raw_dir / entry.name, fmt, digest, received, tuple(files)))
     return sorted(found, key=lambda s: (s.received, s.name))
 
 

@@ -45,6 +45,7 @@ create table if not exists submissions (
 );
 create index if not exists submissions_name_hash on submissions(name, content_hash);
 create index if not exists submissions_inspection on submissions(inspection_id, status);
+create index if not exists submissions_content on submissions(content_hash, status);
 create table if not exists submission_tables (
     submission_id     integer not null references submissions(id),
     table_name        text not null,
@@ -54,6 +55,12 @@ create table if not exists submission_tables (
     primary key (submission_id, table_name)
 );
 """
+
+
+# How content_hash is computed (ingest.content_hash), kept as SQLite's user_version. 2: without the
+# submission's own name, so the same content under another name is the same content. A ledger of
+# layout 0 recorded hashes with the name (ingest.legacy_content_hash); the first plan re-keys them.
+HASH_LAYOUT = 2
 
 
 def now() -> str:
@@ -90,6 +97,8 @@ class Ledger:
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma foreign_keys=on")
         self.db.executescript(SCHEMA)
+        if self.hash_layout() < HASH_LAYOUT and self.db.execute("select 1 from submissions limit 1").fetchone() is None:
+            self.set_hash_layout()  # nothing recorded: nothing to re-key
 
     def __enter__(self) -> Ledger:
         return self
@@ -176,6 +185,28 @@ class Ledger:
             (name, content_hash),
         ).fetchone()
         return self._submission(row) if row else None
+
+    def landed_with_content(self, content_hash: str) -> LedgerSubmission | None:
+        """The live (landed, not superseded) record of this content, under whatever name."""
+        row = self.db.execute(
+            "select * from submissions where content_hash = ? and status = 'landed' order by id desc limit 1",
+            (content_hash,),
+        ).fetchone()
+        return self._submission(row) if row else None
+
+    def hash_layout(self) -> int:
+        return self.db.execute("pragma user_version").fetchone()[0]
+
+    def set_hash_layout(self) -> None:
+        self.db.execute(f"pragma user_version = {HASH_LAYOUT}")
+
+    def rekey(self, name: str, legacy_hash: str, content_hash: str) -> int:
+        """Give the records of `name` hashed the legacy way the hash of the same content now; how many."""
+        with self.transaction() as db:
+            return db.execute(
+                "update submissions set content_hash = ? where name = ? and content_hash = ?",
+                (content_hash, name, legacy_hash),
+            ).rowcount
 
     def last_rejected(self) -> dict[tuple[str, str], LedgerSubmission]:
         """(name, content_hash) -> its most recent record (latest()), for every content whose most

@@ -20,9 +20,17 @@ from yotbench.atomic import atomic_dir
 from yotbench.config import SCHEMAS_DIR, RunConfig, hash_files
 from yotbench.errors import PROBLEM_FIELDS, Problem, problem_count
 from yotbench.faults import checkpoint
-from yotbench.ingest import HashCache, Notice, RawSubmission, Submission, discover, read_submission
+from yotbench.ingest import (
+    HashCache,
+    Notice,
+    RawSubmission,
+    Submission,
+    discover,
+    legacy_content_hash,
+    read_submission,
+)
 from yotbench.landing import retire, typed_tables, write_parquet
-from yotbench.ledger import Ledger
+from yotbench.ledger import HASH_LAYOUT, Ledger
 
 TABLE_FILES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
 BATCH_BYTES = 8 * 1024 * 1024  # raw bytes read, checked and landed per batch: one GX run per suite per batch
@@ -48,6 +56,7 @@ class Plan:
     awaiting: list[Submission] = field(default_factory=list)  # rejected before, not changed since
     quarantined: dict[str, str | None] = field(default_factory=dict)  # awaiting name -> its quarantine folder
     versions: dict[str, list[Submission]] = field(default_factory=dict)  # inspection_id -> new versions, newest first
+    same_content: dict[str, str] = field(default_factory=dict)  # unchanged copy's name -> the landed submission
 
     @property
     def held(self) -> list[Submission]:
@@ -110,9 +119,20 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
     """
     plan = Plan()
     hashes = HashCache(raw_hashes_path(config))
+    legacy = ledger.hash_layout() < HASH_LAYOUT
     for sub in discover(config.raw_dir, hashes):
         previous = ledger.latest(sub.name, sub.content_hash)
-        if previous is None:
+        if (
+            previous is None
+            and legacy
+            and ledger.rekey(sub.name, legacy_content_hash(sub, config.raw_dir), sub.content_hash)
+        ):
+            previous = ledger.latest(sub.name, sub.content_hash)
+        same = ledger.landed_with_content(sub.content_hash) if previous is None else None
+        if same is not None:  # a copy, under another name, of content already landed and live
+            plan.unchanged.append(sub)
+            plan.same_content[sub.name] = same.name
+        elif previous is None:
             plan.todo.append(sub)
         elif previous.status == "landed" or (
             previous.status == "superseded" and _still_superseded(sub, previous, ledger)
@@ -124,6 +144,8 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
         else:
             plan.todo.append(sub)
     hashes.save()
+    if legacy:
+        ledger.set_hash_layout()
     by_id: dict[str, list[Submission]] = {}
     for sub in plan.todo:
         inspection_id = peek_inspection_id(sub)

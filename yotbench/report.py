@@ -24,6 +24,7 @@ class RunRecord:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     outcomes: list = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    same_content: dict[str, str] = field(default_factory=dict)  # skipped copy -> the landed submission it copies
     awaiting: list[str] = field(default_factory=list)
     awaiting_quarantine: dict[str, str | None] = field(default_factory=dict)  # where each one's errors are
     stages: dict[str, float] = field(default_factory=dict)
@@ -35,6 +36,7 @@ class RunRecord:
 
     def plan(self, plan) -> None:
         self.unchanged = [s.name for s in plan.unchanged]
+        self.same_content = dict(plan.same_content)
         self.awaiting = [s.name for s in plan.awaiting]
         self.awaiting_quarantine = dict(plan.quarantined)
 
@@ -110,6 +112,7 @@ class RunRecord:
                 "awaiting_correction": len(self.awaiting),
             },
             "submissions": [o.as_dict() for o in self.outcomes],
+            "same_content": self.same_content,
             "awaiting": self.awaiting,
             "awaiting_quarantine": self.awaiting_quarantine,
             "stages": self.stages,
@@ -138,6 +141,8 @@ def format_summary(summary: dict) -> str:
             f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
             f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}"
         )
+    for name, landed in summary.get("same_content", {}).items():
+        lines.append(f"  {name}: skipped, the same content as {landed} (landed)")
     if c["awaiting_correction"]:
         lines.append("  awaiting correction (rejected earlier, unchanged since):")
         for name in summary["awaiting"]:

@@ -33,7 +33,7 @@ def test_a_submission_folder_is_hashed_over_its_nested_files_hidden_ones_and_lin
         return sub.content_hash
 
     # the hash of exactly those files, in path order (hidden folders are entered; hidden files are not)
-    assert digest() == _hash_files(sorted(folder / name for name in listed), raw)
+    assert digest() == _hash_files(sorted(folder / name for name in listed), folder)
     before = digest()
     _write(folder / ".DS_Store", "changed")
     _write(outside.parent / "f.csv")
@@ -52,8 +52,8 @@ def test_a_submission_is_hashed_in_path_order_part_by_part_with_or_without_the_h
         _write(folder / name, name)
     in_path_order = [folder / "sub" / "b.csv", folder / "sub-x.csv", folder / "sub.csv"]
     assert sorted(in_path_order) == in_path_order
-    expected = _hash_files(in_path_order, raw)
-    assert expected != _hash_files(sorted(in_path_order, key=str), raw)
+    expected = _hash_files(in_path_order, folder)
+    assert expected != _hash_files(sorted(in_path_order, key=str), folder)
 
     [plain] = discover(raw)
     cache = HashCache(tmp_path / "hashes.json", settle_seconds=0)

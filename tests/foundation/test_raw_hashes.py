@@ -120,3 +120,85 @@ def test_lock_files_and_thumbnails_in_a_folder_leave_its_hash_alone(tmp_path):
     assert _hashes(raw) == before
     (raw / "ashford" / "notes.txt").write_text("a file the inspector added", encoding="utf-8")
     assert _hashes(raw)["ashford"] != before["ashford"]  # anything else is part of the submission
+
+
+def test_a_content_hash_is_of_the_content_not_the_submissions_name(tmp_path):
+    import hashlib
+
+    raw = _raw(tmp_path)
+    copy_submission(CORPUS / "pass_csv", raw, "ashford_again")
+    copy_submission(CORPUS / "pass_xlsx.xlsx", raw, "bury_again.xlsx")
+    hashes = _hashes(raw)
+    # a workbook's is its file's SHA-256, as `sha256sum` gives it
+    assert hashes["bury.xlsx"] == hashlib.sha256((CORPUS / "pass_xlsx.xlsx").read_bytes()).hexdigest()
+    # the same files under another name: the same content
+    assert hashes["ashford_again"] == hashes["ashford"] and hashes["bury_again.xlsx"] == hashes["bury.xlsx"]
+    # the names of the files inside a folder are part of its content
+    (raw / "ashford_again" / "ratings.csv").rename(raw / "ashford_again" / "ratings_2019.csv")
+    assert _hashes(raw)["ashford_again"] != hashes["ashford"]
+
+
+def _landed(config: RunConfig, name: str) -> None:
+    from yotbench.pipeline import process_submission
+
+    sub = next(s for s in discover(config.raw_dir) if s.name == name)
+    assert process_submission(sub, config, "r1", rules_hash()).status == "landed"
+
+
+def test_a_copy_of_landed_content_under_another_name_is_skipped(tmp_path):
+    from yotbench.report import RunRecord, format_summary
+
+    config = RunConfig(data_dir=tmp_path)
+    copy_submission(CORPUS / "pass_csv", config.raw_dir, "ashford")
+    _landed(config, "ashford")
+    copy_submission(CORPUS / "pass_csv", config.raw_dir, "ashford_copy")
+
+    with Ledger(config.ledger_path) as ledger:
+        plan = make_plan(config, ledger, rules_hash())
+
+    assert plan.todo == [] and sorted(s.name for s in plan.unchanged) == ["ashford", "ashford_copy"]
+    assert plan.same_content == {"ashford_copy": "ashford"}
+    record = RunRecord("r2", config)
+    record.plan(plan)
+    lines = format_summary(record.as_dict()).splitlines()
+    assert lines[1] == "  submissions: 2 seen, 0 landed, 2 skipped (unchanged), 0 rejected"
+    assert "  ashford_copy: skipped, the same content as ashford (landed)" in lines
+
+
+def test_a_ledger_that_hashed_with_the_name_is_rekeyed_not_landed_again(tmp_path):
+    from yotbench.ingest import legacy_content_hash
+    from yotbench.ledger import HASH_LAYOUT
+
+    config = RunConfig(data_dir=tmp_path)
+    copy_submission(CORPUS / "pass_csv", config.raw_dir, "ashford")
+    copy_submission(CORPUS / "pass_xlsx.xlsx", config.raw_dir, "bury.xlsx")
+    _landed(config, "ashford")
+    _landed(config, "bury.xlsx")
+    subs = {s.name: s for s in discover(config.raw_dir)}
+    # the ledger as the code before layout 2 left it: hashes over paths starting with the name
+    with Ledger(config.ledger_path) as ledger:
+        for sub in subs.values():
+            ledger.db.execute(
+                "update submissions set content_hash = ? where name = ?",
+                (legacy_content_hash(sub, config.raw_dir), sub.name),
+            )
+        ledger.db.execute("pragma user_version = 0")
+    assert legacy_content_hash(subs["ashford"], config.raw_dir) != subs["ashford"].content_hash
+    raw_hashes_path(config).unlink(missing_ok=True)  # as a cache of the older layout would be ignored
+
+    with Ledger(config.ledger_path) as ledger:
+        assert ledger.hash_layout() == 0
+        plan = make_plan(config, ledger, rules_hash())
+        recorded = dict(ledger.db.execute("select name, content_hash from submissions").fetchall())
+        layout = ledger.hash_layout()
+
+    assert plan.todo == [] and sorted(s.name for s in plan.unchanged) == ["ashford", "bury.xlsx"]
+    assert recorded == {name: sub.content_hash for name, sub in subs.items()}
+    assert layout == HASH_LAYOUT
+
+
+def test_a_new_ledger_needs_no_rekeying(tmp_path):
+    from yotbench.ledger import HASH_LAYOUT
+
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.hash_layout() == HASH_LAYOUT
