@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -127,17 +129,32 @@ def _failed_run(config, run_id: str) -> dict | None:
 
     if not config.ledger_path.exists():
         return None
-    with Ledger(config.ledger_path) as ledger:
-        run = ledger.run(run_id)
+    try:
+        with Ledger(config.ledger_path) as ledger:
+            run = ledger.run(run_id)
+    except sqlite3.Error:  # the ledger itself may be why the run failed (damaged, locked)
+        return None
     return run["summary"] if run else None
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from yotbench.sample import write_sample
 
-    raw_dir = Path(args.raw_dir) if args.raw_dir else Path(args.data_dir) / "raw"
-    written = write_sample(raw_dir.resolve(), frameworks=args.framework, scale=args.scale, seed=args.seed)
-    print(f"wrote {len(written)} submissions to {raw_dir.resolve()}")
+    raw_dir = (Path(args.raw_dir) if args.raw_dir else Path(args.data_dir) / "raw").resolve()
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    # written beside raw/, then moved in: a submission already in raw/ is never overwritten
+    with tempfile.TemporaryDirectory(dir=raw_dir.parent, prefix=".sample-") as staging:
+        kept, moved = [], 0
+        for path in write_sample(Path(staging), frameworks=args.framework, scale=args.scale, seed=args.seed):
+            target = raw_dir / path.name
+            if target.exists():
+                kept.append(path.name)
+            else:
+                os.rename(path, target)
+                moved += 1
+    print(f"wrote {moved} submissions to {raw_dir}")
+    if kept:
+        print(f"left {len(kept)} already in {raw_dir} as they were (a submission is never overwritten): {kept[0]} ...")
     return EXIT_OK
 
 

@@ -39,7 +39,8 @@ create table if not exists submissions (
     notice_count     integer not null default 0,
     rules_hash       text,
     quarantine_path  text,
-    files            text,                -- JSON: table -> landed Parquet path (relative to DIR)
+    files            text,                -- JSON: table -> landed Parquet path (relative to DIR;
+                                          --   once superseded, under parquet_history/ at the same path)
     superseded_by    integer references submissions(id),
     note             text
 );

@@ -126,3 +126,23 @@ def test_generation_is_reproducible_per_index():
     b = generate_inspection(framework, 7)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_the_sample_command_never_overwrites_a_submission(tmp_path, capsys):
+    from yotbench.cli import main
+
+    raw = tmp_path / "raw"
+    assert main(["sample", "--raw-dir", str(raw)]) == 0
+    first = sorted(p.name for p in raw.iterdir())
+    edited = next(p for p in sorted(raw.iterdir()) if p.is_dir()) / "ratings.csv"
+    edited.write_text("edited by hand\n", encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["sample", "--raw-dir", str(raw)]) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"wrote 0 submissions to {raw}"
+    assert f"left {len(first)} already in {raw} as they were" in out
+    assert edited.read_text(encoding="utf-8") == "edited by hand\n"
+    assert sorted(p.name for p in raw.iterdir()) == first  # nothing left behind beside them
+    assert [p.name for p in tmp_path.iterdir()] == ["raw"]

@@ -142,3 +142,17 @@ def test_a_data_folder_that_does_not_exist_is_an_error_not_a_new_store(tmp_path,
     for extra in ([], ["--sample-if-empty"]):
         assert main(["run", "--data-dir", str(afile), *extra]) == 1
         assert f"yotbench run: {afile} is a file, not a data folder" in capsys.readouterr().err
+
+
+@pytest.mark.prefect
+def test_a_damaged_ledger_fails_the_run_with_one_line_of_why(prefect_harness, tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    (data / "ledger.sqlite").write_bytes(b"this is not a database" * 100)
+
+    assert main(["run", "--data-dir", str(data)]) == 1
+
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("yotbench run failed: DatabaseError: file is not a database (traceback in ")
