@@ -133,14 +133,9 @@ def content_hash(raw_dir: Path, name: str, files: list[str]) -> str:
 
 def legacy_content_hash(sub: Submission, raw_dir: Path) -> str:
     """The hash the ledger recorded before 2026-12-08, whose paths started with the submission's own
-    name (so a copy under a new name was new content). Only to re-key such a ledger's records."""
-    digest = hashlib.sha256()
-    for path in (raw_dir / f for f in sub.listed):
-        digest.update(path.relative_to(raw_dir).as_posix().encode())
-        digest.update(b"\0")
-        _update(digest, path)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    name (so a copy under a new name was new content): the same hash taken from the raw folder
+    rather than the submission. Only to re-key such a ledger's records."""
+    return _hash_files([raw_dir / f for f in sub.listed], raw_dir)
 
 
 class HashCache:
