@@ -31,9 +31,9 @@ PURE = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @task(name="plan_run", **IO)
-def plan_run(config: RunConfig, rules: str) -> pipeline.Plan:
+def plan_run(config: RunConfig, rules: str, run_id: str) -> pipeline.Plan:
     with Ledger(config.ledger_path) as ledger:
-        return pipeline.make_plan(config, ledger, rules)
+        return pipeline.make_plan(config, ledger, rules, run_id)
 
 
 @task(name="land_batch", **IO)
@@ -137,7 +137,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
         try:
             rules = pipeline.rules_hash()
             with record.timing("plan"):
-                plan = plan_run(config, rules)
+                plan = plan_run(config, rules, run_id)
             record.plan(plan)
 
             started = time.perf_counter()

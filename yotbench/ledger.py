@@ -272,6 +272,7 @@ class Ledger:
         files: dict[str, str] | None = None,
         tables: dict[str, tuple[int, int, int]] | None = None,
         supersedes: list[int] | None = None,
+        superseded_by: int | None = None,
         note: str | None = None,
     ) -> int:
         """Record one outcome; landed rows supersede the ids given, all in one transaction."""
@@ -279,8 +280,8 @@ class Ledger:
             cursor = db.execute(
                 """insert into submissions(run_id, name, content_hash, format, inspection_id, framework,
                        status, received_at, recorded_at, error_count, warning_count, notice_count,
-                       rules_hash, quarantine_path, files, note)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       rules_hash, quarantine_path, files, superseded_by, note)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     run_id,
                     name,
@@ -297,6 +298,7 @@ class Ledger:
                     rules_hash,
                     quarantine_path,
                     json.dumps(files or {}),
+                    superseded_by,
                     note,
                 ),
             )

@@ -30,7 +30,7 @@ from yotbench.ingest import (
     read_submission,
 )
 from yotbench.landing import retire, typed_tables, write_parquet
-from yotbench.ledger import HASH_LAYOUT, Ledger
+from yotbench.ledger import HASH_LAYOUT, Ledger, LedgerSubmission
 
 TABLE_FILES = {"inspection": "inspections", "cases": "cases", "answers": "answers", "ratings": "ratings"}
 BATCH_BYTES = 8 * 1024 * 1024  # raw bytes read, checked and landed per batch: one GX run per suite per batch
@@ -107,8 +107,12 @@ def _still_superseded(sub: Submission, previous, ledger: Ledger) -> bool:
     )
 
 
-def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
+def make_plan(config: RunConfig, ledger: Ledger, rules: str, run_id: str | None = None) -> Plan:
     """Sort the raw folder into new or changed work, unchanged, and awaiting correction.
+
+    A copy, under another name, of content landed and live is unchanged too (the content hash does
+    not include the name); with `run_id`, its first sighting is recorded in the ledger as superseded
+    by the landed record, so it stays settled after that record is itself superseded.
 
     Where several new submissions in one drop declare the same inspection_id, the live
     version is the newest (received last, then by name) that passes the gate: only the
@@ -128,10 +132,13 @@ def make_plan(config: RunConfig, ledger: Ledger, rules: str) -> Plan:
             and ledger.rekey(sub.name, legacy_content_hash(sub, config.raw_dir), sub.content_hash)
         ):
             previous = ledger.latest(sub.name, sub.content_hash)
-        same = ledger.landed_with_content(sub.content_hash) if previous is None else None
+        copy = previous is None or previous.status == "superseded"
+        same = ledger.landed_with_content(sub.content_hash) if copy else None
         if same is not None:  # a copy, under another name, of content already landed and live
             plan.unchanged.append(sub)
             plan.same_content[sub.name] = same.name
+            if previous is None and run_id:
+                record_copy(sub, same, ledger, run_id)
         elif previous is None:
             plan.todo.append(sub)
         elif previous.status == "landed" or (
@@ -372,6 +379,22 @@ def _settle(
     return outcome
 
 
+def record_copy(sub: Submission, landed: LedgerSubmission, ledger: Ledger, run_id: str) -> None:
+    """A copy of landed content under another name: kept on record as superseded by what it copies."""
+    ledger.record(
+        run_id=run_id,
+        name=sub.name,
+        content_hash=sub.content_hash,
+        format=sub.format,
+        status="superseded",
+        inspection_id=landed.inspection_id,
+        framework=landed.framework,
+        received_at=sub.received_at,
+        superseded_by=landed.id,
+        note=f"the same content as {landed.name}, landed in run {landed.run_id}: not landed again",
+    )
+
+
 def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConfig, run_id: str) -> Outcome:
     """An older version dropped beside a newer one that landed: kept on record, not landed."""
     inspection_id = peek_inspection_id(sub)
@@ -398,7 +421,7 @@ def land_pending(config: RunConfig, run_id: str | None = None) -> tuple[Plan, li
     run_id = run_id or new_run_id()
     rules = rules_hash()
     with Ledger(config.ledger_path) as ledger:
-        plan = make_plan(config, ledger, rules)
+        plan = make_plan(config, ledger, rules, run_id)
     outcomes: list[Outcome] = []
     todo = plan.todo
     while todo:

@@ -154,15 +154,46 @@ def test_a_copy_of_landed_content_under_another_name_is_skipped(tmp_path):
     copy_submission(CORPUS / "pass_csv", config.raw_dir, "ashford_copy")
 
     with Ledger(config.ledger_path) as ledger:
-        plan = make_plan(config, ledger, rules_hash())
+        plan = make_plan(config, ledger, rules_hash(), "r2")
+        original = ledger.current_named("ashford")
+        [kept] = ledger.db.execute(
+            "select status, superseded_by, inspection_id, note from submissions where name = 'ashford_copy'"
+        ).fetchall()
 
     assert plan.todo == [] and sorted(s.name for s in plan.unchanged) == ["ashford", "ashford_copy"]
     assert plan.same_content == {"ashford_copy": "ashford"}
+    # on record, as superseded by what it copies
+    assert tuple(kept) == (
+        "superseded",
+        original.id,
+        original.inspection_id,
+        "the same content as ashford, landed in run r1: not landed again",
+    )
     record = RunRecord("r2", config)
     record.plan(plan)
     lines = format_summary(record.as_dict()).splitlines()
     assert lines[1] == "  submissions: 2 seen, 0 landed, 2 skipped (unchanged), 0 rejected"
     assert "  ashford_copy: skipped, the same content as ashford (landed)" in lines
+    with Ledger(config.ledger_path) as ledger:  # the next night: the same, and not recorded twice
+        again = make_plan(config, ledger, rules_hash(), "r2b")
+        assert ledger.db.execute("select count(*) from submissions where name = 'ashford_copy'").fetchone()[0] == 1
+    assert again.todo == [] and again.same_content == {"ashford_copy": "ashford"}
+
+    # a newer version of the original lands: the copy of the old content stays settled (it is not
+    # tried, and so not rejected as older than the landed version)
+    inspection = config.raw_dir / "ashford" / "inspection.csv"
+    text = inspection.read_text(encoding="utf-8")
+    inspection.write_text(text.replace("Youth Offending Service", "Youth Justice Service"), encoding="utf-8")
+    copy_time = (config.raw_dir / "ashford_copy" / "inspection.csv").stat().st_mtime
+    for path in (config.raw_dir / "ashford").iterdir():
+        os.utime(path, (copy_time + 100, copy_time + 100))
+    with Ledger(config.ledger_path) as ledger:
+        assert [s.name for s in make_plan(config, ledger, rules_hash(), "r3").todo] == ["ashford"]
+    _landed(config, "ashford")
+    with Ledger(config.ledger_path) as ledger:
+        plan = make_plan(config, ledger, rules_hash(), "r4")
+    assert plan.todo == [] and sorted(s.name for s in plan.unchanged) == ["ashford", "ashford_copy"]
+    assert plan.same_content == {}
 
 
 def test_a_ledger_that_hashed_with_the_name_is_rekeyed_not_landed_again(tmp_path):
