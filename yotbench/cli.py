@@ -154,7 +154,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
                 moved += 1
     print(f"wrote {moved} submissions to {raw_dir}")
     if kept:
-        print(f"left {len(kept)} already in {raw_dir} as they were (a submission is never overwritten): {kept[0]} ...")
+        names = ", ".join(kept[:3]) + (", ..." if len(kept) > 3 else "")
+        print(f"left {len(kept)} already in {raw_dir} as they were (a submission is never overwritten): {names}")
     return EXIT_OK
 
 
