@@ -37,7 +37,7 @@ def test_headline_table_and_paths_are_published(prefect_harness, written):
     artifacts = asyncio.run(read())
     table = artifacts["briefing-headline"]
     assert table.type == "table"
-    assert '"inspections": "3"' in table.data and '"cases": "25"' in table.data
+    assert '"inspections": 3' in table.data and '"cases": 25' in table.data  # numbers, not text
     assert '"briefing": "yos-2018_2019-04-01_2020-03-31"' in table.data
     paths = artifacts["briefing-paths"]
     assert paths.type == "markdown"

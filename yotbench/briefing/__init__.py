@@ -183,6 +183,11 @@ def install_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
     return installed
 
 
+def _count(text: str | None) -> int | str | None:
+    """A count read back from a headline CSV as a number (text such as [c] as it is)."""
+    return int(text.replace(",", "")) if text and text.replace(",", "").isdigit() else text
+
+
 def publish_artifacts(paths: list[Path]) -> None:
     """The headline of each briefing as a Prefect table artifact, and the paths as a markdown artifact.
 
@@ -201,8 +206,8 @@ def publish_artifacts(paths: list[Path]) -> None:
                 "framework": lineage["framework"],
                 "from": lineage["date_from"],
                 "to": lineage["date_to"],
-                "inspections": values.get("Inspections"),
-                "cases": values.get("Cases"),
+                "inspections": _count(values.get("Inspections")),
+                "cases": _count(values.get("Cases")),
                 "submissions": len(lineage["submissions"]),
             }
         )
