@@ -153,7 +153,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
                 record.notes.append(
                     "nothing new or changed: marts and briefings left as published (use --rebuild to rebuild)"
                 )
-                record.outputs.update(pipeline.published_outputs(ledger))
+                record.outputs.update(pipeline.published_outputs(ledger, config))
             else:
                 logger.info("publishing: %s", reason)
                 record.notes.append(f"rebuilding: {reason}")

@@ -489,10 +489,23 @@ def publish_reason(config: RunConfig, record, ledger: Ledger, killed_run: str | 
     return None
 
 
-def published_outputs(ledger: Ledger) -> dict:
-    """Where the last publication's marts and briefings are, for a run that publishes nothing new."""
+def published_outputs(ledger: Ledger, config: RunConfig) -> dict:
+    """Where the last publication's marts and briefings are, for a run that publishes nothing new:
+    in this data folder, though the run that published them may have named it otherwise (the
+    folder copied or moved since)."""
     last = ledger.last_published_run()
     if last is None:
         return {}
-    outputs = last["summary"].get("outputs", {})
-    return {k: outputs[k] for k in ("marts", "briefings") if k in outputs}
+    summary = last["summary"]
+    then = Path(summary.get("data_dir") or config.data_dir)
+
+    def here(path: str) -> str:
+        return str(config.data_dir / Path(path).relative_to(then)) if Path(path).is_relative_to(then) else path
+
+    outputs = summary.get("outputs", {})
+    found = {}
+    if "marts" in outputs:
+        found["marts"] = here(outputs["marts"])
+    if "briefings" in outputs:
+        found["briefings"] = [here(p) for p in outputs["briefings"]]
+    return found

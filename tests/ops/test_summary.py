@@ -156,3 +156,30 @@ def test_a_damaged_ledger_fails_the_run_with_one_line_of_why(prefect_harness, tm
     assert "Traceback" not in out + err
     last = err.strip().splitlines()[-1]
     assert last.startswith("yotbench run failed: DatabaseError: file is not a database (traceback in ")
+
+
+def test_a_run_that_publishes_nothing_names_the_outputs_in_its_own_data_folder(tmp_path):
+    # the folder was copied or moved since the run that published: its paths are rebased, not repeated
+    from yotbench.pipeline import published_outputs
+
+    config = RunConfig(data_dir=tmp_path / "moved")
+    with Ledger(config.ledger_path) as ledger:
+        assert published_outputs(ledger, config) == {}
+        ledger.start_run("r1")
+        ledger.finish_run(
+            "r1",
+            "published",
+            {
+                "data_dir": "/srv/old/data",
+                "outputs": {
+                    "marts": "/srv/old/data/marts/yotbench.duckdb",
+                    "briefings": ["/srv/old/data/briefings/yos-2018_a", "/elsewhere/b"],
+                    "parquet": "/srv/old/data/parquet",
+                },
+            },
+        )
+        found = published_outputs(ledger, config)
+    assert found == {
+        "marts": str(config.data_dir / "marts" / "yotbench.duckdb"),
+        "briefings": [str(config.data_dir / "briefings" / "yos-2018_a"), "/elsewhere/b"],
+    }
