@@ -379,17 +379,27 @@ def _settle(
     return outcome
 
 
-def record_copy(sub: Submission, landed: LedgerSubmission, ledger: Ledger, run_id: str) -> None:
-    """A copy of landed content under another name: kept on record as superseded by what it copies."""
+def _keep_superseded(sub: Submission, ledger: Ledger, run_id: str, **record) -> None:
+    """Record a raw entry that is not landed, as superseded (by `superseded_by` when given)."""
     ledger.record(
         run_id=run_id,
         name=sub.name,
         content_hash=sub.content_hash,
         format=sub.format,
         status="superseded",
+        received_at=sub.received_at,
+        **record,
+    )
+
+
+def record_copy(sub: Submission, landed: LedgerSubmission, ledger: Ledger, run_id: str) -> None:
+    """A copy of landed content under another name: kept on record as superseded by what it copies."""
+    _keep_superseded(
+        sub,
+        ledger,
+        run_id,
         inspection_id=landed.inspection_id,
         framework=landed.framework,
-        received_at=sub.received_at,
         superseded_by=landed.id,
         note=f"the same content as {landed.name}, landed in run {landed.run_id}: not landed again",
     )
@@ -399,15 +409,8 @@ def record_superseded_in_drop(sub: Submission, live: Submission, config: RunConf
     """An older version dropped beside a newer one that landed: kept on record, not landed."""
     inspection_id = peek_inspection_id(sub)
     with Ledger(config.ledger_path) as ledger:
-        ledger.record(
-            run_id=run_id,
-            name=sub.name,
-            content_hash=sub.content_hash,
-            format=sub.format,
-            status="superseded",
-            inspection_id=inspection_id,
-            received_at=sub.received_at,
-            note=f"superseded in the same drop by {live.name}",
+        _keep_superseded(
+            sub, ledger, run_id, inspection_id=inspection_id, note=f"superseded in the same drop by {live.name}"
         )
     return Outcome(sub.name, "superseded", inspection_id)
 
