@@ -141,7 +141,7 @@ def format_summary(summary: dict) -> str:
             f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
             f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}"
         )
-    for name, landed in summary.get("same_content", {}).items():
+    for name, landed in summary["same_content"].items():
         lines.append(f"  {name}: skipped, the same content as {landed} (landed)")
     if c["awaiting_correction"]:
         lines.append("  awaiting correction (rejected earlier, unchanged since):")
@@ -156,7 +156,7 @@ def format_summary(summary: dict) -> str:
     for sub in summary["submissions"]:
         if sub["status"] == "landed" and sub["warnings"]:
             lines.append(f"  {sub['name']}: landed with {sub['warnings']} warning(s)")
-            lines.extend(f"    - {text}" for text in sub.get("first_warnings", [])[:SHOWN_ERRORS])
+            lines.extend(f"    - {text}" for text in sub["first_warnings"][:SHOWN_ERRORS])
             if sub["warnings"] > SHOWN_ERRORS:
                 lines.append(f"    ... and {sub['warnings'] - SHOWN_ERRORS} more")
     rejected = [s for s in summary["submissions"] if s["status"] == "rejected"]

@@ -90,16 +90,9 @@ def cover(briefing: Briefing, ctx: dict, lineage: dict, tables: list[Table], con
 
 
 def write_briefing_from_frames(
-    frames: MartFrames,
-    config: RunConfig,
-    *,
-    run_id: str,
-    written_at: datetime | None = None,
-    root: Path | None = None,
-    db: Path | None = None,
+    frames: MartFrames, config: RunConfig, *, run_id: str, written_at: datetime | None = None, root: Path | None = None
 ) -> Path:
-    """Build every output of one briefing from mart-shaped frames and swap the folder in whole
-    (`db`: the marts file the frames were read from, when not the published one)."""
+    """Build every output of one briefing from mart-shaped frames and swap the folder in whole."""
     framework = load_frameworks()[frames.framework]
     briefing = build_briefing(
         frames,
@@ -114,7 +107,7 @@ def write_briefing_from_frames(
         inspection_ids=set(frames.inspections["inspection_id"]),
         run_id=run_id,
         written_at=written_at,
-        db=db,
+        db=frames.db,
     )
     lineage |= {
         "framework": frames.framework,
@@ -151,7 +144,7 @@ def write_briefing(
     from yotbench.briefing.source import read_marts
 
     frames = read_marts(config, framework=framework, date_from=date_from, date_to=date_to, db=db)
-    return write_briefing_from_frames(frames, config, run_id=run_id, root=root, db=db)
+    return write_briefing_from_frames(frames, config, run_id=run_id, root=root)
 
 
 def write_nightly_briefings(
@@ -173,10 +166,10 @@ def write_nightly_briefings(
 def install_briefings(staged: list[Path], config: RunConfig) -> list[Path]:
     """Move staged briefing folders into DIR/briefings, each replacing any older one whole. Safe to
     repeat (a retried task): a staged folder already moved into place is left there."""
-    installed = [
-        swap_in(folder, target) if folder.exists() or not target.exists() else target
-        for folder, target in ((f, config.briefings_dir / f.name) for f in staged)
-    ]
+    installed = []
+    for folder in staged:
+        target = config.briefings_dir / folder.name
+        installed.append(target if target.exists() and not folder.exists() else swap_in(folder, target))
     for staging in {folder.parent for folder in staged}:
         if staging != config.briefings_dir and staging.is_dir() and not any(staging.iterdir()):
             staging.rmdir()

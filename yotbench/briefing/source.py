@@ -130,7 +130,9 @@ def read_marts(
         frames["inspections"][column] = pd.to_datetime(frames["inspections"][column]).dt.date
     if programme is None:
         programme = period_significance(config, framework, date_from, date_to)
-    return MartFrames(framework=framework, date_from=date_from, date_to=date_to, significance=programme, **frames)
+    return MartFrames(
+        framework=framework, date_from=date_from, date_to=date_to, significance=programme, db=db, **frames
+    )
 
 
 def programme_significance(

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,7 @@ class MartFrames:
     benchmark_values: pd.DataFrame  # marts.benchmarks_between: item_kind, item_id, item_label, item_order,
     #                                 inspection_id, value, base
     significance: pd.DataFrame  # marts.significance columns (yotbench.gaps), for the period
+    db: Path | None = None  # the marts file read, when not the published one (the nightly run's build)
 
 
 @dataclass
