@@ -28,6 +28,9 @@ from yotbench.report import Progress, RunRecord
 
 IO = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE, "persist_result": False}
 PURE = {"cache_policy": NO_CACHE, "persist_result": False}
+# A run finding the data folder locked by `yotbench brief` waits for it (a brief takes seconds to
+# about a minute at scale 1000) rather than failing its night; another run it refuses at once.
+BRIEF_PATIENCE_SECONDS = 900
 
 
 @task(name="plan_run", **IO)
@@ -125,13 +128,16 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
     run_id = run_id or pipeline.new_run_id()
     logger = get_run_logger()
     record = RunRecord(run_id=run_id, config=config)
-    with RunLock(config.lock_path, run_id) as lock, Ledger(config.ledger_path) as ledger:
+    lock = RunLock(config.lock_path, run_id, wait_for_brief_seconds=BRIEF_PATIENCE_SECONDS)
+    with lock, Ledger(config.ledger_path) as ledger:
+        killed = None
         if lock.stale:
-            logger.warning("run %s ended without releasing its lock; cleared", lock.stale.get("run_id"))
-            record.notes.append(
-                f"previous run {lock.stale.get('run_id')} ended without finishing; its leftovers were cleared"
-            )
-            ledger.mark_killed(lock.stale.get("run_id"), found_by=run_id)
+            held_by, stale_id = lock.stale.get("command", "run"), lock.stale.get("run_id")
+            logger.warning("%s %s ended without releasing its lock; cleared", held_by, stale_id)
+            record.notes.append(f"previous {held_by} {stale_id} ended without finishing; its leftovers were cleared")
+            if held_by == "run":
+                killed = stale_id
+                ledger.mark_killed(stale_id, found_by=run_id)
         pipeline.clear_leftovers(config, last_run_finished=lock.after_clean_release)
         ledger.start_run(run_id)
         try:
@@ -147,7 +153,6 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
             if plan.todo:
                 record.outputs["validation"] = write_data_docs(config, run_id)
 
-            killed = lock.stale.get("run_id") if lock.stale else None
             reason = pipeline.publish_reason(config, record, ledger, killed_run=killed)
             if reason is None:
                 record.notes.append(

@@ -210,11 +210,21 @@ def cmd_brief(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    from yotbench.lock import RunLock, RunLocked
+
     run_id = new_run_id()
-    for framework in frameworks:
-        print(
-            write_briefing(config, framework=framework, date_from=args.date_from, date_to=args.date_to, run_id=run_id)
-        )
+    try:
+        # briefings/ is where a nightly run installs its own and clears what a killed writer left
+        with RunLock(config.lock_path, run_id, command="brief"):
+            for framework in frameworks:
+                print(
+                    write_briefing(
+                        config, framework=framework, date_from=args.date_from, date_to=args.date_to, run_id=run_id
+                    )
+                )
+    except RunLocked as exc:
+        print(f"yotbench brief: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

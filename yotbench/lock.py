@@ -4,6 +4,11 @@ The lock is an `flock` on DIR/run.lock, which the kernel releases when the
 holding process ends however it ends, so a killed run never leaves a lock that
 blocks the next one. The file also records who holds it, for the message a
 second run prints, and whether the last holder finished cleanly.
+
+Both commands that write published outputs take it: the nightly run and
+`yotbench brief`, which writes into briefings/ where a run installs its own
+and clears what a killed writer left. A run waits for a brief (it takes
+seconds to a minute) rather than failing its night; a brief never waits.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ class RunLocked(YotbenchError):
 class RunLock:
     path: Path
     run_id: str
+    command: str = "run"  # what holds it: "run" (the nightly flow) or "brief"
     wait_seconds: float = 0.0
+    wait_for_brief_seconds: float = 0.0  # how long to wait while a `yotbench brief` holds it
     stale: dict | None = None  # what a killed earlier holder left behind, if anything
     after_clean_release: bool = False  # the last holder recorded that it finished (nothing of it left over)
     _fd: int | None = None
@@ -35,17 +42,19 @@ class RunLock:
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.wait_seconds
+        started, holder = time.monotonic(), None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = _read(fd)
+                holder = _read(fd) or holder  # caught mid-write (releasing), the file reads empty
+                held_by = holder.get("command", "run") if holder else "run"
+                patience = self.wait_for_brief_seconds if held_by == "brief" else self.wait_seconds
+                if time.monotonic() - started >= max(self.wait_seconds, patience):
                     os.close(fd)
                     who = (
-                        f"run {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})"
+                        f"{held_by} {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})"
                         if holder
                         else "another run"
                     )
@@ -59,6 +68,7 @@ class RunLock:
             fd,
             {
                 "run_id": self.run_id,
+                "command": self.command,
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -442,8 +442,8 @@ def clear_leftovers(config: RunConfig, last_run_finished: bool = False) -> int:
     the last run was killed. With last_run_finished (its lock recorded a release) they are not
     walked: the store has a folder per table and inspection, and walking them was the largest cost
     of a night with nothing new (scale 100, 20,000 folders: 3.2 s with a cold cache, 0.2 s warm).
-    Briefings (`yotbench brief` writes them without the lock), the scratch folder and stale marts
-    builds are always cleared."""
+    Briefings (few folders; `yotbench brief` also writes them, under the same lock), the scratch
+    folder and stale marts builds are always cleared."""
     from yotbench.atomic import remove_stale_temporaries
     from yotbench.marts import remove_stale_builds
 

@@ -25,9 +25,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_run(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
+def start_run(data_dir: Path, *args: str, command: str = "run", **env: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "yotbench.cli", "run", "--data-dir", str(data_dir), *args],
+        [sys.executable, "-m", "yotbench.cli", command, "--data-dir", str(data_dir), *args],
         env=child_env(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -36,9 +36,10 @@ def start_run(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
     )
 
 
-def kill_at(data_dir: Path, point: str, *args: str, timeout: float = 240) -> None:
-    """Run (with `args`) until the named pause point, then SIGKILL the whole process group there."""
-    proc = start_run(data_dir, *args, YOTBENCH_PAUSE_AT=point)
+def kill_at(data_dir: Path, point: str, *args: str, command: str = "run", timeout: float = 240) -> None:
+    """Run `yotbench <command>` (with `args`) until the named pause point, then SIGKILL the whole
+    process group there."""
+    proc = start_run(data_dir, *args, command=command, YOTBENCH_PAUSE_AT=point)
     marker = data_dir / ".tmp" / f"paused-{point}"
     deadline = time.monotonic() + timeout
     while not marker.exists():

@@ -188,3 +188,47 @@ def ops_status(data: Path) -> str:
     from yotbench.ops import status_text
 
     return status_text(RunConfig(data_dir=data))
+
+
+def test_a_killed_brief_is_cleared_by_the_next_run_which_leaves_the_publication_alone(baseline, tmp_path, capsys):
+    # `yotbench brief` writes into briefings/ under the run lock: killed half-way, it leaves a
+    # staging folder and a lock that names it, not a run, as the holder that never finished.
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    db = data / "marts" / "yotbench.duckdb"
+    published_run = built_by(db)
+    briefings_before = _briefing_files(data)
+    kill_at(data, "briefing", "--from", "2000-01-01", "--to", "2030-12-31", command="brief")
+
+    holder = json.loads((data / "run.lock").read_text())
+    assert (holder["command"], holder["state"]) == ("brief", "running")
+    staging = [p.name for p in (data / "briefings").iterdir() if p.name.endswith(".tmp")]
+    assert len(staging) == 1
+    published = {k: v for k, v in _briefing_files(data).items() if not k.startswith(f"briefings/{staging[0]}/")}
+    assert published == briefings_before  # the half-written folder is under a temporary name only
+
+    capsys.readouterr()
+    assert main(["run", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"previous brief {holder['run_id']} ended without finishing" in out
+    assert "nothing new or changed" in out  # a killed brief published nothing: no run is redone
+    assert not any(p.name.endswith(".tmp") for p in (data / "briefings").iterdir())
+    assert built_by(db) == published_run
+    assert _briefing_files(data) == briefings_before
+    with Ledger(data / "ledger.sqlite") as ledger:
+        runs = ledger.runs(20)
+    assert holder["run_id"] not in {run["run_id"] for run in runs}
+    assert [run["status"] for run in runs][:2] == ["no_change", "published"]  # this run, then the baseline's
+
+
+def test_a_brief_is_refused_while_a_run_holds_the_data_folder(baseline, tmp_path, capsys):
+    from yotbench.lock import RunLock
+
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    briefings_before = _briefing_files(data)
+    with RunLock(data / "run.lock", "r-nightly"):
+        assert main(["brief", "--data-dir", str(data), "--from", "2000-01-01", "--to", "2030-12-31"]) == 1
+    err = capsys.readouterr().err
+    assert f"yotbench brief: {data} is in use by run r-nightly" in err
+    assert _briefing_files(data) == briefings_before

@@ -83,3 +83,27 @@ def test_only_a_recorded_release_counts_as_a_clean_end(tmp_path):
     path.write_text("not json")
     with RunLock(path, "after-damage") as lock:
         assert not lock.after_clean_release
+
+
+def _hold_as(path, command: str, seconds: float):
+    script = HOLD.replace('"holder-run")', f'"holder-{command}", command="{command}")').replace("60", str(seconds))
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_run_waits_for_a_brief_but_not_for_another_run(tmp_path):
+    path = tmp_path / "run.lock"
+    brief = _hold_as(path, "brief", 1)
+    with pytest.raises(RunLocked) as caught, RunLock(path, "impatient"):
+        pass  # a caller that did not ask to wait for a brief is refused
+    assert "is in use by brief holder-brief" in str(caught.value)
+    with RunLock(path, "night", wait_for_brief_seconds=60) as lock:
+        assert lock.stale is None and lock.after_clean_release  # the brief finished and released it
+    brief.wait()
+
+    run = _hold_as(path, "run", 2)
+    with pytest.raises(RunLocked) as caught, RunLock(path, "night", wait_for_brief_seconds=60):
+        pass  # had it waited, the holder's end 2 s later would have let it in
+    assert "is in use by run holder-run" in str(caught.value)
+    run.wait()
