@@ -22,8 +22,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect server for the whole session (8-16 s to start, so shared)."""
+    from prefect.logging.configuration import ensure_logging_setup
     from prefect.testing.utilities import prefect_test_harness
 
+    # Prefect's console handler keeps the stderr it first saw: set it up here, on the session's
+    # stream, not inside the first test that runs a flow (whose captured stream is closed after it)
+    ensure_logging_setup()
     with prefect_test_harness(server_startup_timeout=180):
         yield
 

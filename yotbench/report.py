@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from yotbench.config import RunConfig
 
 SHOWN_ERRORS = 3
+SHOWN_SUBMISSIONS = 10  # per kind of line in the summary; the run's record in the ledger keeps them all
 HIDDEN_OUTPUTS = {"fingerprint", "significance_rows"}  # kept in the run record, not printed
 
 
@@ -141,34 +142,43 @@ def format_summary(summary: dict) -> str:
             f"  notices: {notices} lossless normalisation(s) applied in {normalised} submission(s) "
             f"(case, whitespace, N/A -> na, BOM); warnings: {warnings}"
         )
-    for name, landed in summary["same_content"].items():
-        lines.append(f"  {name}: skipped, the same content as {landed} (landed)")
+    copies = [
+        f"  {name}: skipped, the same content as {landed} (landed)" for name, landed in summary["same_content"].items()
+    ]
+    lines += _capped(copies, "skipped as copies of landed submissions")
     if c["awaiting_correction"]:
         lines.append("  awaiting correction (rejected earlier, unchanged since):")
+        awaiting = []
         for name in summary["awaiting"]:
             path = summary["awaiting_quarantine"].get(name)
-            lines.append(
+            awaiting.append(
                 f"    {name}: " + (f"errors in {summary['data_dir']}/{path}/errors.csv" if path else "rejected")
             )
-    for sub in summary["submissions"]:
-        if sub["status"] == "landed" and sub["superseded"]:
-            lines.append(f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}")
-    for sub in summary["submissions"]:
-        if sub["status"] == "landed" and sub["warnings"]:
-            lines.append(f"  {sub['name']}: landed with {sub['warnings']} warning(s)")
-            lines.extend(f"    - {text}" for text in sub["first_warnings"][:SHOWN_ERRORS])
-            if sub["warnings"] > SHOWN_ERRORS:
-                lines.append(f"    ... and {sub['warnings'] - SHOWN_ERRORS} more")
-    rejected = [s for s in summary["submissions"] if s["status"] == "rejected"]
-    for sub in rejected:
-        lines.append(
-            f"  REJECTED {sub['name']}: {sub['errors']} error(s); full list in "
-            f"{summary['data_dir']}/{sub['quarantine_path']}/errors.csv"
+        lines += _capped(awaiting, "awaiting correction (`yotbench status` lists them all)", indent="    ")
+    landed = [sub for sub in summary["submissions"] if sub["status"] == "landed"]
+    superseding = [
+        f"  {sub['name']}: landed, superseding {', '.join(sub['superseded'])}" for sub in landed if sub["superseded"]
+    ]
+    lines += _capped(superseding, "landed, superseding an earlier version")
+    with_warnings = [
+        _with_first(
+            f"  {sub['name']}: landed with {sub['warnings']} warning(s)", sub["warnings"], sub["first_warnings"]
         )
-        for text in sub["first_errors"][:SHOWN_ERRORS]:
-            lines.append(f"    - {text}")
-        if sub["errors"] > SHOWN_ERRORS:
-            lines.append(f"    ... and {sub['errors'] - SHOWN_ERRORS} more")
+        for sub in landed
+        if sub["warnings"]
+    ]
+    lines += _capped(with_warnings, "landed with warnings")
+    rejected = [
+        _with_first(
+            f"  REJECTED {sub['name']}: {sub['errors']} error(s); full list in "
+            f"{summary['data_dir']}/{sub['quarantine_path']}/errors.csv",
+            sub["errors"],
+            sub["first_errors"],
+        )
+        for sub in summary["submissions"]
+        if sub["status"] == "rejected"
+    ]
+    lines += _capped(rejected, "rejected, each with its errors.csv in the quarantine folder below")
     if summary["stages"]:
         lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary["stages"].items()))
     for note in summary["notes"]:
@@ -185,6 +195,21 @@ def format_summary(summary: dict) -> str:
     if summary["error"]:
         lines.append(f"  FAILED: {summary['error']}")
     return "\n".join(lines)
+
+
+def _with_first(head: str, count: int, first: list[str]) -> str:
+    """A submission's line, then its first problems and how many more there are."""
+    block = [head, *(f"    - {text}" for text in first[:SHOWN_ERRORS])]
+    if count > SHOWN_ERRORS:
+        block.append(f"    ... and {count - SHOWN_ERRORS} more")
+    return "\n".join(block)
+
+
+def _capped(entries: list[str], what: str, indent: str = "  ") -> list[str]:
+    """The first SHOWN_SUBMISSIONS entries, then one line counting the rest."""
+    if len(entries) <= SHOWN_SUBMISSIONS:
+        return entries
+    return [*entries[:SHOWN_SUBMISSIONS], f"{indent}... and {len(entries) - SHOWN_SUBMISSIONS} more {what}"]
 
 
 def interactive() -> bool:

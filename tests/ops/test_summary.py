@@ -31,6 +31,36 @@ def test_the_summary_ends_with_the_briefings_written(tmp_path):
     assert f"    quarantine: {tmp_path}/quarantine (nothing rejected in this run)" in lines
 
 
+def test_long_lists_of_submissions_are_capped_with_a_count_of_the_rest(tmp_path):
+    from yotbench.errors import Problem
+    from yotbench.pipeline import Outcome
+    from yotbench.report import SHOWN_SUBMISSIONS
+
+    record = RunRecord("r1", RunConfig(data_dir=tmp_path))
+    bad = [Problem("answers.csv", row, "answer", "maybe", "code_not_in_set", "not a code") for row in range(2, 6)]
+    record.outcomes = [
+        Outcome(f"bad-{i:02d}", "rejected", problems=bad, quarantine_path=f"q/r1/bad-{i:02d}") for i in range(12)
+    ]
+    record.same_content = {f"copy-{i:02d}": f"yos-{i:05d}" for i in range(SHOWN_SUBMISSIONS + 1)}
+    lines = format_summary(record.as_dict()).splitlines()
+
+    rejected = [line for line in lines if line.startswith("  REJECTED ")]
+    assert rejected == [
+        f"  REJECTED bad-{i:02d}: 4 error(s); full list in {tmp_path}/q/r1/bad-{i:02d}/errors.csv" for i in range(10)
+    ]
+    first = lines.index(rejected[0])
+    assert lines[first + 1 : first + 5] == [
+        "    - answers.csv row 2, column answer: not a code [code_not_in_set]",
+        "    - answers.csv row 3, column answer: not a code [code_not_in_set]",
+        "    - answers.csv row 4, column answer: not a code [code_not_in_set]",
+        "    ... and 1 more",
+    ]
+    assert "  ... and 2 more rejected, each with its errors.csv in the quarantine folder below" in lines
+    copies = [line for line in lines if ": skipped, the same content as " in line]
+    assert copies == [f"  copy-{i:02d}: skipped, the same content as yos-{i:05d} (landed)" for i in range(10)]
+    assert "  ... and 1 more skipped as copies of landed submissions" in lines
+
+
 def test_a_failed_run_ends_with_why(tmp_path):
     record = RunRecord("r1", RunConfig(data_dir=tmp_path))
     record.error = "ValueError: boom"
