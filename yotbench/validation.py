@@ -94,7 +94,10 @@ def _stacked(raws: list[RawSubmission], table: str) -> pd.DataFrame:
     having = [raw for raw in raws if table in raw.tables]
     if not having:
         return pd.DataFrame({name: pd.Series([], dtype=object) for name in [SUBMISSION, "_file", ROW_COLUMN, *columns]})
-    out = pd.concat([raw.tables[table][[ROW_COLUMN, *columns]] for raw in having], ignore_index=True)
+    # stacked whole, then the columns chosen once (the reader gives every table its schema's columns,
+    # blank where the file had none): choosing them in each small frame first, a copy each, took
+    # 1.5 of the 2.3 s this step took for 600 submissions
+    out = pd.concat([raw.tables[table] for raw in having], ignore_index=True)[[ROW_COLUMN, *columns]]
     # each part's submission and file, repeated over its rows once the parts are stacked (assigning
     # them to each part first made a text column per part)
     sizes = [len(raw.tables[table]) for raw in having]

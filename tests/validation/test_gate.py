@@ -207,3 +207,29 @@ def test_a_200_mb_file_is_rejected_before_it_is_read(tmp_path):
         f"huge/answers.csv is 200 MB; a submission file must be under {MAX_FILE_BYTES // 2**20} MB "
         "(one inspection's data is a few MB at most)"
     )
+
+
+def test_a_mixed_batch_gets_the_verdicts_each_submission_gets_alone(tmp_path):
+    # the batch's tables are stacked into one frame each and every row is told apart by its
+    # submission: tables missing from some submissions (unreadable, duplicated or unnamed columns),
+    # an unexpected column and a bad answer change no other submission's verdict
+    names = [
+        "pass_csv",
+        "pass_unexpected_column",
+        "cases_fail_column_duplicated",
+        "cases_fail_column_missing",
+        "cases_fail_column_unnamed",
+        "answers_fail_na_not_allowed",
+    ]
+    raws = [read_submission(_sub(CORPUS, name)) for name in names]
+    config = RunConfig(data_dir=tmp_path)
+    together = validate_submissions(raws, config=config, run_id="together")
+    alone = {
+        raw.submission.name: validate_submissions([raw], config=config, run_id="alone")[raw.submission.name]
+        for raw in raws
+    }
+    assert together == alone
+    assert together["pass_csv"] == together["pass_unexpected_column"] == ([], [])
+    assert [(p.file, p.row, p.rule) for p in together["answers_fail_na_not_allowed"][0]] == [
+        ("answers_fail_na_not_allowed/answers.csv", 3, "na_not_allowed")
+    ]
