@@ -128,7 +128,18 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
     run_id = run_id or pipeline.new_run_id()
     logger = get_run_logger()
     record = RunRecord(run_id=run_id, config=config)
-    lock = RunLock(config.lock_path, run_id, wait_for_brief_seconds=BRIEF_PATIENCE_SECONDS)
+    lock = RunLock(
+        config.lock_path,
+        run_id,
+        wait_for_brief_seconds=BRIEF_PATIENCE_SECONDS,
+        on_wait=lambda holder: logger.warning(
+            "waiting for %s %s (pid %s) to finish with %s",
+            holder.get("command", "run"),
+            holder.get("run_id"),
+            holder.get("pid"),
+            config.data_dir,
+        ),
+    )
     with lock, Ledger(config.ledger_path) as ledger:
         killed = None
         if lock.stale:

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class RunLock:
     command: str = "run"  # what holds it: "run" (the nightly flow) or "brief"
     wait_seconds: float = 0.0
     wait_for_brief_seconds: float = 0.0  # how long to wait while a `yotbench brief` holds it
+    on_wait: Callable[[dict], None] | None = None  # told of the holder once, when waiting begins
     stale: dict | None = None  # what a killed earlier holder left behind, if anything
     after_clean_release: bool = False  # the last holder recorded that it finished (nothing of it left over)
     _fd: int | None = None
@@ -48,10 +50,13 @@ class RunLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                told = holder is not None
                 holder = _read(fd) or holder  # caught mid-write (releasing), the file reads empty
                 held_by = holder.get("command", "run") if holder else "run"
-                patience = self.wait_for_brief_seconds if held_by == "brief" else self.wait_seconds
-                if time.monotonic() - started >= max(self.wait_seconds, patience):
+                patience = self.wait_seconds
+                if held_by == "brief":
+                    patience = max(patience, self.wait_for_brief_seconds)
+                if time.monotonic() - started >= patience:
                     os.close(fd)
                     who = (
                         f"{held_by} {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('started')})"
@@ -59,6 +64,8 @@ class RunLock:
                         else "another run"
                     )
                     raise RunLocked(f"{self.path.parent} is in use by {who}; try again when it finishes") from None
+                if self.on_wait and holder and not told:
+                    self.on_wait(holder)
                 time.sleep(0.5)
         previous = _read(fd)
         if previous and previous.get("state") == "running":

@@ -98,9 +98,13 @@ def test_a_run_waits_for_a_brief_but_not_for_another_run(tmp_path):
     with pytest.raises(RunLocked) as caught, RunLock(path, "impatient"):
         pass  # a caller that did not ask to wait for a brief is refused
     assert "is in use by brief holder-brief" in str(caught.value)
-    with RunLock(path, "night", wait_for_brief_seconds=60) as lock:
+    told = []
+    with RunLock(path, "night", wait_for_brief_seconds=60, on_wait=told.append) as lock:
         assert lock.stale is None and lock.after_clean_release  # the brief finished and released it
     brief.wait()
+    assert [(holder["command"], holder["run_id"], holder["pid"]) for holder in told] == [
+        ("brief", "holder-brief", brief.pid)
+    ]  # once, however many times it looked
 
     run = _hold_as(path, "run", 2)
     with pytest.raises(RunLocked) as caught, RunLock(path, "night", wait_for_brief_seconds=60):
