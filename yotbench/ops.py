@@ -19,6 +19,9 @@ DEPLOYMENT_NAME = "nightly"
 def _duration(run: dict) -> str:
     if not run.get("ended_at"):
         return "still running (or killed)"
+    if ((run.get("summary") or {}).get("error") or "").startswith("killed:"):
+        # its ended_at is when the next run found it: when it died is not known
+        return f"killed; found {run['ended_at']}"
     seconds = (
         dt.datetime.fromisoformat(run["ended_at"]) - dt.datetime.fromisoformat(run["started_at"])
     ).total_seconds()
