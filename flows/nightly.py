@@ -134,7 +134,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
         wait_for_brief_seconds=BRIEF_PATIENCE_SECONDS,
         on_wait=lambda holder: logger.warning(
             "waiting for %s %s (pid %s) to finish with %s",
-            holder.get("command", "run"),
+            holder["command"],
             holder.get("run_id"),
             holder.get("pid"),
             config.data_dir,
@@ -143,7 +143,7 @@ def nightly(config: RunConfig | None = None, run_id: str | None = None) -> dict:
     with lock, Ledger(config.ledger_path) as ledger:
         killed = None
         if lock.stale:
-            held_by, stale_id = lock.stale.get("command", "run"), lock.stale.get("run_id")
+            held_by, stale_id = lock.stale["command"], lock.stale.get("run_id")
             logger.warning("%s %s ended without releasing its lock; cleared", held_by, stale_id)
             record.notes.append(f"previous {held_by} {stale_id} ended without finishing; its leftovers were cleared")
             if held_by == "run":

@@ -63,6 +63,14 @@ create table if not exists submission_tables (
 # layout 0 recorded hashes with the name (ingest.legacy_content_hash); the first plan re-keys them.
 HASH_LAYOUT = 2
 
+KILLED = "killed:"  # how the error of a run recorded by mark_killed starts
+
+
+def was_killed(run: dict) -> bool:
+    """Whether a run record (Ledger.run / runs) is of a run found killed by a later one: its
+    ended_at is when it was found, not when it died."""
+    return ((run.get("summary") or {}).get("error") or "").startswith(KILLED)
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -135,7 +143,7 @@ class Ledger:
 
     def mark_killed(self, run_id: str, found_by: str) -> bool:
         """Record a run that ended without releasing its lock (killed) as failed; False if it is not running."""
-        error = f"killed: ended without finishing or releasing its lock (found by run {found_by})"
+        error = f"{KILLED} ended without finishing or releasing its lock (found by run {found_by})"
         summary = {"run_id": run_id, "status": "failed", "error": error}
         with self.transaction() as db:
             changed = db.execute(

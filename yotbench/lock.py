@@ -52,7 +52,7 @@ class RunLock:
             except BlockingIOError:
                 told = holder is not None
                 holder = _read(fd) or holder  # caught mid-write (releasing), the file reads empty
-                held_by = holder.get("command", "run") if holder else "run"
+                held_by = holder["command"] if holder else "run"
                 patience = self.wait_seconds
                 if held_by == "brief":
                     patience = max(patience, self.wait_for_brief_seconds)
@@ -96,12 +96,14 @@ class RunLock:
 
 
 def _read(fd: int) -> dict | None:
+    """The holder's record; one written before holders recorded their command is a run's."""
     os.lseek(fd, 0, os.SEEK_SET)
     data = os.read(fd, 4096)
     try:
-        return json.loads(data) if data.strip() else None
+        holder = json.loads(data) if data.strip() else None
     except json.JSONDecodeError:
         return None
+    return {"command": "run", **holder} if isinstance(holder, dict) else None
 
 
 def _write(fd: int, payload: dict) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from yotbench.config import RunConfig
-from yotbench.ledger import Ledger
+from yotbench.ledger import Ledger, was_killed
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -19,8 +19,7 @@ DEPLOYMENT_NAME = "nightly"
 def _duration(run: dict) -> str:
     if not run.get("ended_at"):
         return "still running (or killed)"
-    if ((run.get("summary") or {}).get("error") or "").startswith("killed:"):
-        # its ended_at is when the next run found it: when it died is not known
+    if was_killed(run):  # when it died is not known
         return f"killed; found {run['ended_at']}"
     seconds = (
         dt.datetime.fromisoformat(run["ended_at"]) - dt.datetime.fromisoformat(run["started_at"])
